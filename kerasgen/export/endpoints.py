@@ -1,0 +1,70 @@
+"""`Endpoint`: how a model names one exported function, and example inputs for checking it.
+
+A model's ``serving_endpoints()`` / ``tflite_endpoints()`` return lists of these; the export code
+turns each into a named SavedModel signature (named inputs, dict outputs) for every family alike.
+
+Inputs are recognized by name when example inputs are made (warm-up records, TFLite checks):
+
+    images       random integer pixels in [0, num_levels - 1]    labels   random classes
+    latents      standard normal                                 noise    standard normal
+    num_samples  the batch size                                  seed     0
+    temperature  1.0
+"""
+
+import dataclasses
+from typing import Callable, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+
+@dataclasses.dataclass
+class Endpoint:
+    """One exported function.
+
+    Args:
+        name: signature name (``"sample"``, ``"encode"``...).
+        function: takes the inputs as keyword arguments named like `input_signature`,
+            returns a dict of output tensors.
+        input_signature: ``tf.TensorSpec``s, each with a `name`.
+        deterministic: False when outputs depend on random ops (compared by shape only).
+    """
+
+    name: str
+    function: Callable
+    input_signature: Sequence[tf.TensorSpec]
+    deterministic: bool = True
+
+    def __post_init__(self):
+        for spec in self.input_signature:
+            if not spec.name:
+                raise ValueError(f"Endpoint {self.name!r}: every input needs a name; "
+                                 f"received an unnamed spec {spec}.")
+
+    def positional(self):
+        """The function with positional arguments, as ``ExportArchive`` calls it."""
+        names = [spec.name for spec in self.input_signature]
+        return lambda *args: self.function(**dict(zip(names, args)))
+
+
+def example_inputs(endpoint, model, batch_size=2, seed=0):
+    """A dict of NumPy example inputs for `endpoint`, drawn from `seed`."""
+    rng = np.random.default_rng(seed)
+    inputs = {}
+    for spec in endpoint.input_signature:
+        shape = [batch_size if d is None else d for d in spec.shape.as_list()]
+        dtype = spec.dtype.as_numpy_dtype
+        if spec.name == "images":
+            value = rng.integers(0, model.num_levels, size=shape)
+        elif spec.name == "labels":
+            value = rng.integers(0, model.num_classes or 1, size=shape)
+        elif spec.name == "num_samples":
+            value = np.full(shape, batch_size)
+        elif spec.name == "temperature":
+            value = np.ones(shape)
+        elif spec.name == "seed":
+            value = np.zeros(shape)
+        else:
+            value = rng.standard_normal(shape)
+        inputs[spec.name] = np.asarray(value, dtype=dtype)
+    return inputs

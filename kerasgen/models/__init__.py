@@ -1,0 +1,5 @@
+"""Model families. Each family adds architecture and loss on top of a shared training style."""
+
+from kerasgen.models.autoencoder import Autoencoder, ConvAutoencoder, DenoisingAutoencoder
+from kerasgen.models.networked import EncoderDecoderModel
+from kerasgen.models.vae import VAE, ConditionalVAE

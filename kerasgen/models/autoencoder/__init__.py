@@ -1,0 +1,5 @@
+from kerasgen.models.autoencoder.autoencoder import (
+    Autoencoder,
+    ConvAutoencoder,
+    DenoisingAutoencoder,
+)

@@ -1,0 +1,117 @@
+"""`GenerativeModel`: what every kerasgen model shares.
+
+- the data contract: integer images ``[H, W, C]`` in ``[0, num_levels - 1]``, optional labels;
+- input checks that raise ``ValueError`` before any work (``fit`` checks the first batch);
+- the config every family extends (``image_shape``, ``num_levels``, ``num_classes``, ``seed``);
+- ``serving_endpoints()`` / ``tflite_endpoints()``: the one place a model names what it exports,
+  read by ``kerasgen.export`` for every family alike.
+"""
+
+import numbers
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerasgen.utils import validation as v
+
+
+def unpack(data):
+    """``(images, labels)`` from what ``fit`` yields: ``x``, ``(x,)``, ``(x, y)`` or
+    ``(x, y, sample_weight)``."""
+    if isinstance(data, (tuple, list)):
+        return data[0], (data[1] if len(data) > 1 else None)
+    return data, None
+
+
+class GenerativeModel(keras.Model):
+    """Base class of every kerasgen model.
+
+    Args:
+        image_shape: ``(height, width, channels)`` of the images.
+        num_levels: number of integer pixel values (17 for digits, 256 for 8-bit images).
+        num_classes: number of label classes for conditional models, else None.
+        seed: integer seed of every random draw made while training.
+    """
+
+    def __init__(self, image_shape=(8, 8, 1), num_levels=17, num_classes=None, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = v.check_image_shape("image_shape", image_shape)
+        if isinstance(num_levels, bool) or not isinstance(num_levels, numbers.Integral) \
+                or num_levels < 2:
+            v.fail("num_levels", repr(num_levels), "an integer >= 2")
+        self.num_levels = int(num_levels)
+        self.num_classes = None if num_classes is None else v.check_positive_int(
+            "num_classes", num_classes)
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            v.fail("seed", repr(seed), "an integer")
+        self.seed = int(seed)
+
+    @property
+    def is_conditional(self):
+        return self.num_classes is not None
+
+    @property
+    def num_dims(self):
+        return int(np.prod(self.image_shape))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(image_shape=list(self.image_shape), num_levels=self.num_levels,
+                      num_classes=self.num_classes, seed=self.seed)
+        return config
+
+    # ------------------------------------------------------------------ input checks
+    def check_images(self, images, name="images"):
+        return v.check_images(name, images, self.image_shape, self.num_levels)
+
+    def check_labels(self, labels, count, name="labels"):
+        if not self.is_conditional:
+            return None
+        if labels is None:
+            v.fail(name, "None", f"{count} class labels: this model is conditional "
+                   f"on {self.num_classes} classes")
+        return v.check_labels(name, labels, self.num_classes, count=count)
+
+    def check_num_samples(self, num_samples):
+        return v.check_positive_int("num_samples", num_samples)
+
+    def one_hot(self, labels):
+        if not self.is_conditional:
+            return None
+        return tf.one_hot(tf.cast(labels, tf.int32), self.num_classes)
+
+    def _check_fit_data(self, x, y, name):
+        """Check the first batch of `x` (a dataset or an array) before any training."""
+        if isinstance(x, tf.data.Dataset):
+            first = next(iter(x.take(1)), None)
+            if first is None:
+                v.fail(name, "an empty dataset", "at least one batch of images")
+            images, labels = unpack(first)
+            images, labels = np.asarray(images), None if labels is None else np.asarray(labels)
+            if images.ndim == len(self.image_shape):
+                v.fail(name, f"unbatched elements of shape {images.shape}",
+                       "a batched dataset (call .batch(batch_size))")
+        elif x is None:
+            v.fail(name, "None", "images as an array or a tf.data.Dataset")
+        else:
+            images, labels = np.asarray(x), None if y is None else np.asarray(y)
+        self.check_images(images, name)
+        self.check_labels(labels, len(images), name=f"{name} labels")
+
+    def fit(self, x=None, y=None, validation_data=None, **kwargs):
+        self._check_fit_data(x, y, "x")
+        if validation_data is not None:
+            vx, vy = unpack(validation_data) if isinstance(validation_data, (tuple, list)) \
+                else (validation_data, None)
+            self._check_fit_data(vx, vy, "validation_data")
+        return super().fit(x, y, validation_data=validation_data, **kwargs)
+
+    # ------------------------------------------------------------------ export contract
+    def serving_endpoints(self):
+        """Ordered list of `kerasgen.export.Endpoint`s for TF Serving (first = default)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no serving endpoints")
+
+    def tflite_endpoints(self):
+        """Endpoints that convert with TFLite builtin ops (noise as input or builtin RNG)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no TFLite endpoints")

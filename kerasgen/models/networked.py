@@ -1,0 +1,142 @@
+"""`EncoderDecoderModel`: the shared half of autoencoders and VAEs.
+
+It owns the network hyperparameters, builds (or accepts) the encoder and decoder, serializes
+them, and gives the checked user API and export endpoints that both families share:
+
+    encode(images) -> latents      decode(latents) -> images      reconstruct(images) -> images
+
+Subclasses implement the graph-safe ``_encode``, ``_decode`` and the loss.
+The networks are built from hyperparameters (and rebuilt from them on load) unless the user
+gives Keras models, which are then serialized into the config with ``keras.layers.serialize``.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerasgen.export.endpoints import Endpoint
+from kerasgen.networks import NETWORK_KINDS, build_decoder, build_encoder
+from kerasgen.training.maximum_likelihood import MaximumLikelihoodModel
+from kerasgen.utils import validation as v
+
+
+class EncoderDecoderModel(MaximumLikelihoodModel):
+    """Base of models made of an encoder and a decoder network.
+
+    Args:
+        latent_dim: size of the code.
+        network: ``"dense"`` or ``"conv"``.
+        hidden_units: dense layer sizes of the encoder (the decoder mirrors them).
+        filters: convolution filters, one stride-2 stage each (conv networks).
+        activation: hidden activation.
+        upsampling: ``"transpose"`` (transposed convolutions) or ``"upsample"`` (nearest
+            upsampling then convolution), for conv decoders.
+        encoder, decoder: optional Keras models used instead of the built networks.
+    """
+
+    def __init__(self, latent_dim=8, network="dense", hidden_units=(128,), filters=(32, 64),
+                 activation="relu", upsampling="transpose", encoder=None, decoder=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = v.check_positive_int("latent_dim", latent_dim)
+        self.network = v.check_choice("network", network, NETWORK_KINDS)
+        self.hidden_units = v.check_int_list("hidden_units", hidden_units)
+        self.filters = v.check_int_list("filters", filters)
+        self.activation = activation
+        self.upsampling = v.check_choice("upsampling", upsampling, ("transpose", "upsample"))
+        self._given_networks = {"encoder": encoder, "decoder": decoder}
+
+    def build_networks(self, encoder_outputs, decoder_channels):
+        """Create `encoder` and `decoder` (called by subclasses once their sizes are known)."""
+        kw = dict(units=self.hidden_units, filters=self.filters, activation=self.activation,
+                  condition_dim=self.num_classes or 0)
+        encoder, decoder = (self._given_networks[k] for k in ("encoder", "decoder"))
+        self._custom = {"encoder": encoder is not None, "decoder": decoder is not None}
+        if isinstance(encoder, dict):
+            encoder = keras.layers.deserialize(encoder)
+        if isinstance(decoder, dict):
+            decoder = keras.layers.deserialize(decoder)
+        height, width, _ = self.image_shape
+        self.encoder = encoder or build_encoder(self.network, self.image_shape,
+                                                encoder_outputs, **kw)
+        self.decoder = decoder or build_decoder(self.network, self.latent_dim,
+                                                (height, width, decoder_channels),
+                                                upsampling=self.upsampling, **kw)
+        del self._given_networks
+        self.built = True
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(latent_dim=self.latent_dim, network=self.network,
+                      hidden_units=list(self.hidden_units), filters=list(self.filters),
+                      activation=self.activation, upsampling=self.upsampling)
+        for name, custom in self._custom.items():
+            config[name] = keras.layers.serialize(getattr(self, name)) if custom else None
+        return config
+
+    def run_encoder(self, inputs, condition=None):
+        return self.encoder(inputs if condition is None else [inputs, condition])
+
+    def run_decoder(self, latents, condition=None):
+        return self.decoder(latents if condition is None else [latents, condition])
+
+    def call(self, inputs, training=False):
+        """Reconstruction of ``images`` or ``(images, labels)``, in the data's units."""
+        images, labels = inputs if isinstance(inputs, (tuple, list)) else (inputs, None)
+        return self._reconstruct(images, labels)
+
+    # ------------------------------------------------------------------ graph-safe API
+    def _encode(self, images, labels=None):
+        raise NotImplementedError
+
+    def _decode(self, latents, labels=None):
+        raise NotImplementedError
+
+    def _reconstruct(self, images, labels=None):
+        return self._decode(self._encode(images, labels), labels)
+
+    # ------------------------------------------------------------------ checked user API
+    def encode(self, images, labels=None):
+        """Codes ``[N, latent_dim]`` of integer images ``[N, H, W, C]``."""
+        images = self.check_images(images)
+        return self._encode(images, self.check_labels(labels, len(images)))
+
+    def decode(self, latents, labels=None):
+        """Images from codes, in the data's units ``[0, num_levels - 1]`` (float)."""
+        latents = np.asarray(latents, np.float32)
+        if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
+            v.fail("latents", f"an array of shape {latents.shape}",
+                   f"shape [N, {self.latent_dim}]")
+        if not np.all(np.isfinite(latents)):
+            v.fail("latents", "NaN or infinite values", "finite values")
+        return self._decode(latents, self.check_labels(labels, len(latents)))
+
+    def reconstruct(self, images, labels=None):
+        images = self.check_images(images)
+        return self._reconstruct(images, self.check_labels(labels, len(images)))
+
+    # ------------------------------------------------------------------ export
+    def input_specs(self):
+        """Named specs: ``images`` (float, data units), ``latents`` and ``labels`` (or None)."""
+        images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
+        latents = tf.TensorSpec([None, self.latent_dim], tf.float32, name="latents")
+        labels = tf.TensorSpec([None], tf.int32, name="labels") if self.is_conditional else None
+        return images, latents, labels
+
+    def endpoint(self, name, function, specs, deterministic=True):
+        """An `Endpoint` whose inputs are `specs` plus ``labels`` for conditional models."""
+        labels = self.input_specs()[2]
+        return Endpoint(name, function, list(specs) + ([labels] if labels else []),
+                        deterministic=deterministic)
+
+    def codec_endpoints(self):
+        """``encode``, ``decode`` and ``reconstruct``, shared by every encoder-decoder model."""
+        images, latents, _ = self.input_specs()
+        return [
+            self.endpoint("encode", lambda images, labels=None:
+                          {"latents": self._encode(images, labels)}, [images]),
+            self.endpoint("decode", lambda latents, labels=None:
+                          {"images": self._decode(latents, labels)}, [latents]),
+            self.endpoint("reconstruct", lambda images, labels=None:
+                          {"images": self._reconstruct(images, labels)}, [images]),
+        ]

@@ -1,0 +1,1 @@
+from kerasgen.models.vae.vae import VAE, ConditionalVAE

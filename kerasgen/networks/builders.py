@@ -1,0 +1,93 @@
+"""Dense and convolutional encoders/decoders, sized from the image shape.
+
+    dense encoder   x [H, W, C] -> flatten -> Dense(h1) -> ... -> Dense(output_dim)
+    conv encoder    x -> Conv2D(f1, stride 2) -> ... -> flatten -> Dense(output_dim)
+    dense decoder   z -> Dense(h_last) -> ... -> Dense(H * W * C') -> reshape [H, W, C']
+    conv decoder    z -> Dense(H/2^n * W/2^n * f_n) -> (transposed conv or upsample+conv, stride 2)
+                      -> ... -> Conv2D(C', 3) [H, W, C']
+
+With ``condition_dim > 0`` both take a second input, a condition vector (e.g. a one-hot label),
+concatenated to the flattened features (encoder) or to the latent (decoder).
+
+Example:
+    >>> enc = build_encoder("dense", (8, 8, 1), output_dim=4, units=(32,))
+    >>> enc.output_shape
+    (None, 4)
+"""
+
+import math
+
+import keras
+
+from kerasgen.utils.validation import check_choice, check_int_list, fail
+
+NETWORK_KINDS = ("dense", "conv")
+
+
+def _inputs(shape, condition_dim, name):
+    x = keras.Input(shape=shape, name=name)
+    if not condition_dim:
+        return [x], x, None
+    c = keras.Input(shape=(condition_dim,), name="condition")
+    return [x, c], x, c
+
+
+def _with_condition(h, condition):
+    return h if condition is None else keras.layers.Concatenate()([h, condition])
+
+
+def _downsampling_factor(image_shape, num_stages):
+    factor = 2 ** num_stages
+    height, width = image_shape[:2]
+    if height % factor or width % factor:
+        fail("filters", f"{num_stages} stride-2 stages for images {height}x{width}",
+             f"height and width divisible by 2^{num_stages} = {factor}; use fewer filters")
+    return factor
+
+
+def build_encoder(kind, input_shape, output_dim, units=(), filters=(), activation="relu",
+                  condition_dim=0, name="encoder"):
+    """Map images `input_shape` (and a condition) to `output_dim` unconstrained values."""
+    check_choice("network", kind, NETWORK_KINDS)
+    inputs, x, condition = _inputs(tuple(input_shape), condition_dim, "images")
+    h = x
+    if kind == "conv":
+        filters = check_int_list("filters", filters, allow_empty=False)
+        _downsampling_factor(input_shape, len(filters))
+        for f in filters:
+            h = keras.layers.Conv2D(f, 3, strides=2, padding="same", activation=activation)(h)
+    h = _with_condition(keras.layers.Flatten()(h), condition)
+    for u in check_int_list("hidden_units", units):
+        h = keras.layers.Dense(u, activation=activation)(h)
+    outputs = keras.layers.Dense(output_dim)(h)
+    return keras.Model(inputs if condition_dim else x, outputs, name=name)
+
+
+def build_decoder(kind, latent_dim, output_shape, units=(), filters=(), activation="relu",
+                  condition_dim=0, upsampling="transpose", name="decoder"):
+    """Map a latent `latent_dim` (and a condition) to ``output_shape = [H, W, C']`` values."""
+    check_choice("network", kind, NETWORK_KINDS)
+    check_choice("upsampling", upsampling, ("transpose", "upsample"))
+    inputs, z, condition = _inputs((latent_dim,), condition_dim, "latents")
+    h = _with_condition(z, condition)
+    for u in reversed(check_int_list("hidden_units", units)):
+        h = keras.layers.Dense(u, activation=activation)(h)
+    height, width, channels = output_shape
+    if kind == "dense":
+        h = keras.layers.Dense(height * width * channels)(h)
+        outputs = keras.layers.Reshape(tuple(output_shape))(h)
+        return keras.Model(inputs if condition_dim else z, outputs, name=name)
+    filters = check_int_list("filters", filters, allow_empty=False)
+    factor = _downsampling_factor(output_shape, len(filters))
+    start = (height // factor, width // factor, filters[-1])
+    h = keras.layers.Dense(math.prod(start), activation=activation)(h)
+    h = keras.layers.Reshape(start)(h)
+    for f in reversed(filters):
+        if upsampling == "transpose":
+            h = keras.layers.Conv2DTranspose(f, 3, strides=2, padding="same",
+                                             activation=activation)(h)
+        else:
+            h = keras.layers.UpSampling2D(2)(h)
+            h = keras.layers.Conv2D(f, 3, padding="same", activation=activation)(h)
+    outputs = keras.layers.Conv2D(channels, 3, padding="same")(h)
+    return keras.Model(inputs if condition_dim else z, outputs, name=name)

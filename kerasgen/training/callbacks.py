@@ -1,0 +1,61 @@
+"""Callbacks every family can use: sample grids from fixed noise, and a NaN guard.
+
+Example:
+    >>> guard = NaNGuard()
+    >>> # model.fit(data, callbacks=[guard, SampleGrid("samples/")])
+"""
+
+import math
+import pathlib
+
+import keras
+
+from kerasgen.utils.images import save_image_grid
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Write ``model.sample(num_samples, seed=seed)`` as ``epoch_XXX.png`` after each epoch.
+
+    The same `seed` every epoch means the same noise, so the grids show training progress.
+    """
+
+    def __init__(self, directory, num_samples=64, seed=0, every=1, **sample_kwargs):
+        super().__init__()
+        self.directory = pathlib.Path(directory)
+        self.num_samples, self.seed, self.every = num_samples, seed, every
+        self.sample_kwargs = sample_kwargs
+        self.paths = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        images = self.model.sample(self.num_samples, seed=self.seed, **self.sample_kwargs)
+        path = self.directory / f"epoch_{epoch + 1:03d}.png"
+        self.paths.append(save_image_grid(images, path, self.model.num_levels))
+
+
+class NaNGuard(keras.callbacks.Callback):
+    """Stop training on the first non-finite value of any reported loss.
+
+    Unlike ``keras.callbacks.TerminateOnNaN`` (which reads only ``logs["loss"]``), this watches
+    every key that contains "loss" (a GAN's ``d_loss`` and ``g_loss``) plus any `keys` given.
+    After a stop, `stopped_on` is ``(key, value, batch)`` for the value that tripped it.
+    """
+
+    def __init__(self, keys=None):
+        super().__init__()
+        self.keys = tuple(keys or ())
+        self.stopped_on = None
+
+    def _watched(self, logs):
+        return [k for k in logs if "loss" in k or k in self.keys]
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        for key in self._watched(logs):
+            value = float(logs[key])
+            if not math.isfinite(value):
+                self.stopped_on = (key, value, batch)
+                print(f"NaNGuard: non-finite {key} = {value} at batch {batch}; stopping.")
+                self.model.stop_training = True
+                return

@@ -1,0 +1,67 @@
+"""The maximum-likelihood training style, shared by autoencoders, VAEs and autoregressive models.
+
+A family implements one method::
+
+    per_example_losses(images, labels, seed, training) -> {"loss": [B], other_name: [B], ...}
+
+and lists the keys in `loss_names`. The skeleton does the rest, the same way for every family:
+
+    loss      = sum_i loss_i / global_batch_size          (correct gradients on N replicas:
+                                                            the optimizer sums replica gradients)
+    gradients = d loss / d weights ;  optimizer.apply(gradients)
+    trackers  <- every per-example value                   (reads the same on 1 or N replicas)
+
+`seed` is a stateless seed derived from (model seed, optimizer step, replica), so noise is
+reproducible, resumes exactly and differs across replicas (see `kerasgen.utils.noise`).
+"""
+
+import keras
+import tensorflow as tf
+
+from kerasgen.models.base import GenerativeModel, unpack
+from kerasgen.utils.noise import step_seed
+
+# test_step draws from a separate stream, so validation never repeats a training draw.
+_VALIDATION_SALT = 100
+
+
+class MaximumLikelihoodModel(GenerativeModel):
+    """Base class for models trained by minimizing a per-example negative log-likelihood."""
+
+    loss_names = ("loss",)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.trackers = [keras.metrics.Mean(name=name) for name in self.loss_names]
+
+    @property
+    def metrics(self):
+        return list(self.trackers)
+
+    def per_example_losses(self, images, labels, seed, training):
+        raise NotImplementedError
+
+    def _step_seed(self, salt=0):
+        return step_seed(self.seed, self.optimizer.iterations, salt)
+
+    def _report(self, losses):
+        for tracker in self.trackers:
+            tracker.update_state(losses[tracker.name])
+        return {tracker.name: tracker.result() for tracker in self.trackers}
+
+    def train_step(self, data):
+        images, labels = unpack(data)
+        with tf.GradientTape() as tape:
+            losses = self.per_example_losses(images, labels, self._step_seed(), training=True)
+            loss = tf.nn.compute_average_loss(losses["loss"])
+            if self.losses:
+                loss += tf.nn.scale_regularization_loss(tf.add_n(self.losses))
+        gradients = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply(gradients, self.trainable_variables)
+        return self._report(losses)
+
+    def test_step(self, data):
+        images, labels = unpack(data)
+        losses = self.per_example_losses(images, labels, self._step_seed(_VALIDATION_SALT),
+                                         training=False)
+        return self._report(losses)

@@ -1,0 +1,112 @@
+"""Argument checks that fail early with one clear message.
+
+Every check raises ``ValueError`` naming the argument, what was received and what was
+expected, before any work starts::
+
+    >>> check_positive_int("epochs", 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: `epochs` must be a positive integer; received 0.
+"""
+
+import numbers
+
+import numpy as np
+
+
+def fail(name, received, expected):
+    """Raise the library's standard ``ValueError`` for argument ``name``."""
+    raise ValueError(f"`{name}` must be {expected}; received {received}.")
+
+
+def check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        fail(name, repr(value), "a positive integer")
+    return int(value)
+
+
+def check_non_negative_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        fail(name, repr(value), "a non-negative integer")
+    return int(value)
+
+
+def check_positive_float(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        fail(name, repr(value), "a positive number")
+    return float(value)
+
+
+def check_probability(name, value, inclusive_high=False):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    ok = ok and 0.0 <= value and (value <= 1.0 if inclusive_high else value < 1.0)
+    if not ok:
+        bound = "[0, 1]" if inclusive_high else "[0, 1)"
+        fail(name, repr(value), f"a number in {bound}")
+    return float(value)
+
+
+def check_choice(name, value, choices):
+    if value not in choices:
+        fail(name, repr(value), "one of " + ", ".join(repr(c) for c in choices))
+    return value
+
+
+def check_image_shape(name, shape):
+    """A shape ``(height, width, channels)`` of positive integers."""
+    try:
+        shape = tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        fail(name, repr(shape), "a (height, width, channels) tuple of positive integers")
+    if len(shape) != 3 or min(shape) < 1:
+        fail(name, repr(shape), "a (height, width, channels) tuple of positive integers")
+    return shape
+
+
+def check_int_list(name, values, allow_empty=True):
+    try:
+        values = tuple(values)
+    except TypeError:
+        fail(name, repr(values), "a list of positive integers")
+    if (not values and not allow_empty) or not all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in values
+    ):
+        fail(name, repr(values), "a list of positive integers")
+    return tuple(int(v) for v in values)
+
+
+def check_images(name, images, image_shape, num_levels):
+    """Check a batch of integer-valued images ``[N, H, W, C]`` in ``[0, num_levels - 1]``.
+
+    Works on NumPy arrays and eager tensors; returns a float32 NumPy array.
+    """
+    array = np.asarray(images)
+    if array.ndim != 4 or tuple(array.shape[1:]) != tuple(image_shape):
+        fail(name, f"an array of shape {array.shape}",
+             f"a batch of images of shape [N, {', '.join(map(str, image_shape))}]")
+    if array.shape[0] == 0:
+        fail(name, "an empty batch", "at least one image")
+    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        fail(name, f"dtype {array.dtype}", "an integer or float dtype")
+    array = array.astype(np.float32)
+    if not np.all(np.isfinite(array)):
+        fail(name, "values that are NaN or infinite", "finite pixel values")
+    low, high = float(array.min()), float(array.max())
+    if low < 0 or high > num_levels - 1:
+        fail(name, f"values in [{low:g}, {high:g}]", f"pixel values in [0, {num_levels - 1}]")
+    return array
+
+
+def check_labels(name, labels, num_classes, count=None):
+    """Integer class labels ``[N]`` in ``[0, num_classes)``; returns an int32 array."""
+    array = np.asarray(labels)
+    if array.ndim != 1:
+        fail(name, f"an array of shape {array.shape}", "a vector of integer class labels")
+    if count is not None and array.shape[0] != count:
+        fail(name, f"{array.shape[0]} labels", f"{count} labels, one per example")
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        if not np.all(np.equal(np.mod(array, 1), 0)):
+            fail(name, f"non-integer values of dtype {array.dtype}", "integer class labels")
+    if array.size and (array.min() < 0 or array.max() >= num_classes):
+        fail(name, f"labels in [{array.min()}, {array.max()}]", f"labels in [0, {num_classes - 1}]")
+    return array.astype(np.int32)
