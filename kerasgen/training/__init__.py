@@ -1,4 +1,5 @@
 """Training styles (one train_step skeleton each) and callbacks."""
 
-from kerasgen.training.callbacks import NaNGuard, SampleGrid
+from kerasgen.training.callbacks import NaNGuard, SampleGrid, TimeLimit
 from kerasgen.training.maximum_likelihood import MaximumLikelihoodModel
+from kerasgen.training.optimizers import adam

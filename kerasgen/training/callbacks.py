@@ -59,3 +59,34 @@ class NaNGuard(keras.callbacks.Callback):
                 print(f"NaNGuard: non-finite {key} = {value} at batch {batch}; stopping.")
                 self.model.stop_training = True
                 return
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stop training once `minutes` of wall time have passed (checked after each batch), and
+    anneal the learning rate along a cosine over that budget if `cosine_decay` is set:
+
+        lr(t) = lr0 * (floor + (1 - floor) * (1 + cos(pi * t / budget)) / 2)
+    """
+
+    def __init__(self, minutes, cosine_decay=False, floor=0.05):
+        super().__init__()
+        self.seconds = float(minutes) * 60.0
+        self.cosine_decay, self.floor = cosine_decay, floor
+        self.start = self.initial_lr = None
+        self.elapsed = 0.0
+
+    def on_train_begin(self, logs=None):
+        import time
+
+        self._clock = time.perf_counter
+        self.start = self._clock()
+        self.initial_lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.elapsed = self._clock() - self.start
+        if self.elapsed >= self.seconds:
+            self.model.stop_training = True
+        elif self.cosine_decay and batch % 50 == 0:
+            fraction = self.elapsed / self.seconds
+            scale = self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * fraction))
+            self.model.optimizer.learning_rate = self.initial_lr * scale
