@@ -35,8 +35,7 @@ class EncoderDecoderModel(MaximumLikelihoodModel):
     """
 
     def __init__(self, latent_dim=8, network="dense", hidden_units=(128,), filters=(32, 64),
-                 activation="relu", upsampling="transpose", encoder=None, decoder=None,
-                 **kwargs):
+                 activation="relu", upsampling="transpose", **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = v.check_positive_int("latent_dim", latent_dim)
         self.network = v.check_choice("network", network, NETWORK_KINDS)
@@ -44,13 +43,13 @@ class EncoderDecoderModel(MaximumLikelihoodModel):
         self.filters = v.check_int_list("filters", filters)
         self.activation = activation
         self.upsampling = v.check_choice("upsampling", upsampling, ("transpose", "upsample"))
-        self._given_networks = {"encoder": encoder, "decoder": decoder}
 
-    def build_networks(self, encoder_outputs, decoder_channels):
-        """Create `encoder` and `decoder` (called by subclasses once their sizes are known)."""
+    def build_networks(self, encoder_outputs, decoder_channels, encoder=None, decoder=None):
+        """Create `encoder` and `decoder` (called by subclasses once their sizes are known);
+        `encoder`/`decoder` given by the user (Keras models or their serialized configs) are
+        used instead of built ones."""
         kw = dict(units=self.hidden_units, filters=self.filters, activation=self.activation,
                   condition_dim=self.num_classes or 0)
-        encoder, decoder = (self._given_networks[k] for k in ("encoder", "decoder"))
         self._custom = {"encoder": encoder is not None, "decoder": decoder is not None}
         if isinstance(encoder, dict):
             encoder = keras.layers.deserialize(encoder)
@@ -62,7 +61,6 @@ class EncoderDecoderModel(MaximumLikelihoodModel):
         self.decoder = decoder or build_decoder(self.network, self.latent_dim,
                                                 (height, width, decoder_channels),
                                                 upsampling=self.upsampling, **kw)
-        del self._given_networks
         self.built = True
 
     def get_config(self):

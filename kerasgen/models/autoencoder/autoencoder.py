@@ -50,10 +50,10 @@ class Autoencoder(EncoderDecoderModel):
 
     loss_names = ("loss", "reconstruction_mse")
 
-    def __init__(self, latent_dim=32, loss="mse", **kwargs):
+    def __init__(self, latent_dim=32, loss="mse", encoder=None, decoder=None, **kwargs):
         super().__init__(latent_dim=latent_dim, **kwargs)
         self.loss_kind = v.check_choice("loss", loss, ("mse", "bce"))
-        self.build_networks(self.latent_dim, self.image_shape[-1])
+        self.build_networks(self.latent_dim, self.image_shape[-1], encoder, decoder)
 
     def get_config(self):
         config = super().get_config()

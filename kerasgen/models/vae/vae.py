@@ -60,14 +60,15 @@ class VAE(EncoderDecoderModel):
 
     loss_names = ("loss", "reconstruction", "kl")
 
-    def __init__(self, likelihood="bernoulli", beta=1.0, **kwargs):
+    def __init__(self, likelihood="bernoulli", beta=1.0, encoder=None, decoder=None, **kwargs):
         super().__init__(**kwargs)
         self.likelihood = get_likelihood(likelihood, self.num_levels)
         if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta < 0:
             v.fail("beta", repr(beta), "a non-negative number")
         self.beta = float(beta)
         self.build_networks(2 * self.latent_dim,
-                            self.image_shape[-1] * self.likelihood.params_per_dim)
+                            self.image_shape[-1] * self.likelihood.params_per_dim,
+                            encoder, decoder)
 
     def get_config(self):
         config = super().get_config()
