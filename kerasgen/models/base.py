@@ -105,6 +105,8 @@ class GenerativeModel(keras.Model):
             vx, vy = unpack(validation_data) if isinstance(validation_data, (tuple, list)) \
                 else (validation_data, None)
             self._check_fit_data(vx, vy, "validation_data")
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)  # a dataset shuffles itself; avoid Keras' warning
         return super().fit(x, y, validation_data=validation_data, **kwargs)
 
     # ------------------------------------------------------------------ export contract

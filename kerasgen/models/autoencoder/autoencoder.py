@@ -98,6 +98,11 @@ class Autoencoder(EncoderDecoderModel):
         """Mean reconstruction MSE over `images` (pixels in [0, 1])."""
         return float(np.mean(self.anomaly_score(images)))
 
+    def evaluation_report(self, images, labels=None, **unused):
+        """Test metrics (``kerasgen evaluate``): ``reconstruction_mse`` (pixels in [0, 1])."""
+        return {"reconstruction_mse": self.reconstruction_error(images),
+                "num_examples": int(len(images))}
+
     # ------------------------------------------------------------------ export
     def serving_endpoints(self):
         """``reconstruct`` (default), ``encode``, ``decode`` and ``score``."""

@@ -37,7 +37,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from kerasgen.distributions import get_likelihood
-from kerasgen.evaluation.likelihood import evaluate_log_likelihood
+from kerasgen.evaluation.likelihood import evaluate_log_likelihood, likelihood_metrics
 from kerasgen.models.networked import EncoderDecoderModel
 from kerasgen.utils import validation as v
 from kerasgen.utils.noise import SALT_BINARIZE, SALT_LATENT, fixed_seed
@@ -159,6 +159,17 @@ class VAE(EncoderDecoderModel):
     def anomaly_score(self, images, labels=None, num_samples=1):
         """Negative log-likelihood bound: higher means less like the training data."""
         return -self.log_prob(images, labels, num_samples=num_samples)
+
+    def evaluation_report(self, images, labels=None, importance_samples=1000, seed=0):
+        """Test metrics (``kerasgen evaluate``): ``nll_nats`` (importance-weighted),
+        ``elbo_nats``, ``bits_per_dim`` and ``reconstruction_mse`` (pixels in [0, 1])."""
+        images = self.check_images(images)
+        labels = self.check_labels(labels, len(images))
+        report = likelihood_metrics(self, images, labels, num_samples=importance_samples,
+                                    seed=seed, binarization_seed=seed)
+        error = (self._reconstruct(images, labels) - images) / (self.num_levels - 1)
+        report["reconstruction_mse"] = float(np.mean(np.square(error)))
+        return report
 
     # ------------------------------------------------------------------ export
     def serving_endpoints(self, log_prob_samples=64):

@@ -1,0 +1,252 @@
+"""The ``kerasgen`` command: train, sample, evaluate, export, list.
+
+    kerasgen train vae                                  # digits, writes saved_models/vae-digits/
+    kerasgen train conv-vae --data mnist --data-dir ../shared/data --epochs 5 --set latent_dim=16
+    kerasgen sample saved_models/vae-digits --num 64 --seed 1
+    kerasgen evaluate saved_models/vae-digits
+    kerasgen export saved_models/vae-digits --format all --version 2
+    kerasgen list
+
+A training run directory holds ``model.keras``, ``samples.png`` (or ``reconstructions.png``),
+``run.json``, the TF Serving versions ``<N>/`` and ``model.tflite``; the directory itself is a
+TF Serving ``model_base_path``. Bad arguments exit with status 2 and one line on stderr.
+"""
+
+import argparse
+import ast
+import json
+import os
+import pathlib
+import sys
+import time
+
+
+class UsageError(ValueError):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _parse_set(items):
+    """``["latent_dim=4", "network=conv"]`` -> ``{"latent_dim": 4, "network": "conv"}``."""
+    overrides = {}
+    for item in items or ():
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"`--set` must be key=value; received {item!r}.")
+        try:
+            overrides[key] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            overrides[key] = raw
+    return overrides
+
+
+def _run_dir(path):
+    path = pathlib.Path(path)
+    if not (path / "model.keras").is_file():
+        raise UsageError(f"`DIR` must be a training run directory holding model.keras; "
+                         f"received {str(path)!r}.")
+    return path
+
+
+def _load_run(path):
+    import keras
+
+    import kerasgen  # noqa: F401  (registers the model classes)
+
+    run = json.loads((path / "run.json").read_text()) if (path / "run.json").is_file() else {}
+    return keras.models.load_model(path / "model.keras"), run
+
+
+def _write_preview(model, directory, images, labels, seed=0, num=64):
+    from kerasgen.utils.images import save_image_grid
+
+    if hasattr(model, "sample"):
+        sample_labels = [i % model.num_classes for i in range(num)] if model.is_conditional \
+            else None
+        grid = model.sample(num, seed=seed, labels=sample_labels)
+        return save_image_grid(grid, directory / "samples.png", model.num_levels, columns=8)
+    batch = images[:num]
+    pairs = [x for pair in zip(batch, model.reconstruct(batch).numpy()) for x in pair]
+    return save_image_grid(pairs, directory / "reconstructions.png", model.num_levels,
+                           columns=16)
+
+
+def _export(model, directory, name, fmt, version):
+    from kerasgen.export import export_serving, export_tflite
+
+    written = {}
+    if fmt in ("saved_model", "all"):
+        written["saved_model"] = str(export_serving(model, directory.parent, name=name,
+                                                    version=version))
+    if fmt in ("tflite", "all"):
+        path, report = export_tflite(model, directory / "model.tflite")
+        written["tflite"] = str(path)
+        written["tflite_max_abs_error"] = report
+    return written
+
+
+def cmd_train(args):
+    from kerasgen import data
+    from kerasgen.models.registry import create_model
+    from kerasgen.training import NaNGuard, adam
+
+    info = data.dataset_info(args.data)
+    model = create_model(args.model, info, _parse_set(args.set))
+    train = data.load(args.data, "train", data_dir=args.data_dir, batch_size=args.batch_size,
+                      max_examples=args.max_examples, seed=args.seed)
+    test_images, test_labels = data.load_arrays(args.data, "test", data_dir=args.data_dir,
+                                                max_examples=args.max_examples)
+    test = data.load(args.data, "test", data_dir=args.data_dir, batch_size=args.batch_size,
+                     max_examples=args.max_examples)
+    name = args.name or f"{args.model}-{args.data}"
+    directory = pathlib.Path(args.out) / name
+    directory.mkdir(parents=True, exist_ok=True)
+    model.compile(optimizer=adam(args.learning_rate))
+    start = time.perf_counter()
+    history = model.fit(train, validation_data=test, epochs=args.epochs, callbacks=[NaNGuard()],
+                        verbose=args.verbose)
+    seconds = time.perf_counter() - start
+    model.save(directory / "model.keras")
+    preview = _write_preview(model, directory, test_images, test_labels, seed=args.seed)
+    run = {"model": args.model, "data": args.data, "data_dir": args.data_dir,
+           "epochs": len(history.history.get("loss", [])), "batch_size": args.batch_size,
+           "train_seconds": round(seconds, 2), "overrides": _parse_set(args.set),
+           "final": {k: float(v[-1]) for k, v in history.history.items()}}
+    (directory / "run.json").write_text(json.dumps(run, indent=2))
+    written = _export(model, directory, name, "all", 1) if args.export else {}
+    print(json.dumps({"run_dir": str(directory), "preview": str(preview), **written,
+                      "final": run["final"]}, indent=2))
+
+
+def cmd_sample(args):
+    from kerasgen.utils.images import save_image_grid
+
+    directory = _run_dir(args.dir)
+    model, _ = _load_run(directory)
+    if not hasattr(model, "sample"):
+        raise UsageError(f"`DIR` holds a {type(model).__name__}, which has no prior to sample "
+                         "from; use `kerasgen evaluate` or a VAE.")
+    labels = None
+    if model.is_conditional:
+        labels = args.labels if args.labels else [i % model.num_classes for i in range(args.num)]
+        if len(labels) != args.num:
+            raise UsageError(f"`--labels` must give {args.num} labels; received {len(labels)}.")
+    images = model.sample(args.num, seed=args.seed, temperature=args.temperature, labels=labels)
+    out = pathlib.Path(args.out) if args.out else directory / f"samples_seed{args.seed}.png"
+    save_image_grid(images, out, model.num_levels)
+    print(str(out))
+
+
+def cmd_evaluate(args):
+    from kerasgen import data
+
+    directory = _run_dir(args.dir)
+    model, run = _load_run(directory)
+    name = args.data or run.get("data", "digits")
+    data_dir = args.data_dir or run.get("data_dir")
+    images, labels = data.load_arrays(name, "test", data_dir=data_dir,
+                                      max_examples=args.max_examples)
+    report = model.evaluation_report(images, labels if model.is_conditional else None,
+                                     importance_samples=args.importance_samples)
+    print(json.dumps({"data": name, "split": "test", **report}))
+
+
+def cmd_export(args):
+    directory = _run_dir(args.dir)
+    model, _ = _load_run(directory)
+    print(json.dumps(_export(model, directory, directory.name, args.format, args.version),
+                     indent=2))
+
+
+def cmd_list(args):
+    from kerasgen import data
+    from kerasgen.models.registry import MODELS
+
+    print("models:")
+    for name, preset in sorted(MODELS.items()):
+        print(f"  {name:24s} {preset.description}")
+    print("datasets:")
+    for name in data.list_datasets():
+        print(f"  {name:24s} {data.dataset_info(name).description}")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; received {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; received {text!r}")
+    return value
+
+
+def build_parser():
+    parser = _Parser(prog="kerasgen", description="Deep generative models for Keras 3.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    env_dir = os.environ.get("KERASGEN_DATA_DIR")
+
+    train = sub.add_parser("train", help="train a model and write it, samples and exports")
+    train.add_argument("model", help="model name (see `kerasgen list`)")
+    train.add_argument("--data", default="digits")
+    train.add_argument("--data-dir", default=env_dir,
+                       help="folder with one subfolder per dataset, or one dataset's files "
+                            "(default: $KERASGEN_DATA_DIR)")
+    train.add_argument("--epochs", type=_positive_int, default=10)
+    train.add_argument("--batch-size", type=_positive_int, default=64)
+    train.add_argument("--max-examples", type=_positive_int, default=None)
+    train.add_argument("--learning-rate", type=float, default=1e-3)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", default="saved_models")
+    train.add_argument("--name", default=None, help="run name (default MODEL-DATA)")
+    train.add_argument("--set", action="append", metavar="KEY=VALUE",
+                       help="override a hyperparameter (repeatable)")
+    train.add_argument("--no-export", dest="export", action="store_false")
+    train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
+    train.set_defaults(func=cmd_train)
+
+    sample = sub.add_parser("sample", help="write a grid of samples from a trained model")
+    sample.add_argument("dir")
+    sample.add_argument("--num", type=_positive_int, default=64)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--temperature", type=float, default=1.0)
+    sample.add_argument("--labels", type=int, nargs="+", default=None)
+    sample.add_argument("--out", default=None)
+    sample.set_defaults(func=cmd_sample)
+
+    evaluate = sub.add_parser("evaluate", help="print test metrics as one JSON object")
+    evaluate.add_argument("dir")
+    evaluate.add_argument("--data", default=None)
+    evaluate.add_argument("--data-dir", default=env_dir)
+    evaluate.add_argument("--max-examples", type=_positive_int, default=None)
+    evaluate.add_argument("--importance-samples", type=_positive_int, default=1000)
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    export = sub.add_parser("export", help="write TF Serving and/or TFLite exports")
+    export.add_argument("dir")
+    export.add_argument("--format", choices=("saved_model", "tflite", "all"), default="all")
+    export.add_argument("--version", type=_positive_int, default=1)
+    export.set_defaults(func=cmd_export)
+
+    listing = sub.add_parser("list", help="list models and datasets")
+    listing.set_defaults(func=cmd_list)
+    return parser
+
+
+def main(argv=None):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        args = build_parser().parse_args(argv)
+        args.func(args)
+    except (ValueError, FileNotFoundError) as error:
+        message = " ".join(str(error).split())
+        print(f"kerasgen: error: {message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

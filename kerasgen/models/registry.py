@@ -1,0 +1,52 @@
+"""Model names used by the command line, with their defaults.
+
+    create_model("conv-vae", dataset_info("digits"), {"latent_dim": 4})
+
+A name maps to a class and preset keyword arguments; the dataset supplies ``image_shape``,
+``num_levels`` and (for conditional models) ``num_classes``; ``overrides`` (``--set``) come last
+and must name arguments the model's config has.
+"""
+
+import dataclasses
+
+from kerasgen.models.autoencoder import Autoencoder, ConvAutoencoder, DenoisingAutoencoder
+from kerasgen.models.vae import VAE, ConditionalVAE
+from kerasgen.utils.validation import fail
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelPreset:
+    cls: type
+    kwargs: dict
+    description: str
+
+
+MODELS = {
+    "autoencoder": ModelPreset(Autoencoder, {}, "dense autoencoder"),
+    "conv-autoencoder": ModelPreset(ConvAutoencoder, {}, "convolutional autoencoder"),
+    "denoising-autoencoder": ModelPreset(DenoisingAutoencoder, {},
+                                         "denoising autoencoder (Gaussian corruption)"),
+    "vae": ModelPreset(VAE, {}, "VAE, dense networks, Bernoulli decoder"),
+    "conv-vae": ModelPreset(VAE, {"network": "conv"}, "VAE, convolutional networks"),
+    "cvae": ModelPreset(ConditionalVAE, {}, "class-conditional VAE"),
+}
+
+
+def list_models():
+    return sorted(MODELS)
+
+
+def create_model(name, info, overrides=None):
+    """Build model `name` for dataset `info` (an `ImageDatasetInfo`) with `overrides`."""
+    if name not in MODELS:
+        fail("model", repr(name), "one of " + ", ".join(list_models()))
+    preset = MODELS[name]
+    kwargs = dict(preset.kwargs, image_shape=info.image_shape, num_levels=info.num_levels)
+    if issubclass(preset.cls, ConditionalVAE):
+        kwargs["num_classes"] = info.num_classes
+    overrides = dict(overrides or {})
+    known = set(preset.cls(**kwargs).get_config()) - {"name", "trainable", "dtype"}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        fail("--set", ", ".join(unknown), f"hyperparameters of {name}: {', '.join(sorted(known))}")
+    return preset.cls(**{**kwargs, **overrides})
