@@ -73,9 +73,11 @@ class EncoderDecoderModel(MaximumLikelihoodModel):
         return config
 
     def run_encoder(self, inputs, condition=None):
+        inputs = tf.convert_to_tensor(inputs, tf.float32)
         return self.encoder(inputs if condition is None else [inputs, condition])
 
     def run_decoder(self, latents, condition=None):
+        latents = tf.convert_to_tensor(latents, tf.float32)
         return self.decoder(latents if condition is None else [latents, condition])
 
     def call(self, inputs, training=False):

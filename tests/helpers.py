@@ -1,0 +1,204 @@
+"""Shared helpers for the model-family tests: tiny data, tiny models, saving and resume checks.
+
+Family tests stay declarative (keras-hub style)::
+
+    model = make_model(VAE, likelihood="gaussian")
+    model.fit(dataset(*digits(64)), epochs=1, verbose=0)
+    run_model_saving_test(model, train_data, probe_images, tmp_path=tmp_path)
+    assert_resumes_exactly(lambda **kw: make_model(VAE, **kw), train_data, tmp_path)
+
+Everything is sized for a 2-core machine: 8x8 digits, one small hidden layer, latent 2-4.
+"""
+
+import functools
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerasgen import data as kdata
+from kerasgen import models
+
+DIGITS_SHAPE = (8, 8, 1)
+DIGITS_LEVELS = 17
+DIGITS_DIMS = 64
+
+# Smallest sensible networks per family (keyword arguments of the constructor).
+_TINY = {
+    models.Autoencoder: dict(latent_dim=4, hidden_units=(32,)),
+    models.ConvAutoencoder: dict(latent_dim=4, hidden_units=(), filters=(8,)),
+    models.DenoisingAutoencoder: dict(latent_dim=4, hidden_units=(32,)),
+    models.VAE: dict(latent_dim=2, hidden_units=(32,)),
+    models.ConditionalVAE: dict(num_classes=10, latent_dim=2, hidden_units=(32,)),
+}
+
+METRIC_NAMES = {
+    "autoencoder": {"loss", "reconstruction_mse"},
+    "vae": {"loss", "reconstruction", "kl"},
+}
+
+
+def tiny_kwargs(cls, **overrides):
+    """Constructor arguments of a tiny `cls` for 8x8 digits (17 levels), with `overrides`."""
+    kwargs = dict(image_shape=DIGITS_SHAPE, num_levels=DIGITS_LEVELS)
+    kwargs.update(_TINY[cls])
+    if overrides.get("network") == "conv":
+        kwargs.update(hidden_units=(), filters=(8,))
+    kwargs.update(overrides)
+    return kwargs
+
+
+def make_model(cls, learning_rate=1e-3, compile=True, **overrides):
+    """A tiny, compiled (Adam) instance of `cls`."""
+    model = cls(**tiny_kwargs(cls, **overrides))
+    if compile:
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+    return model
+
+
+@functools.lru_cache(maxsize=None)
+def _digits(split):
+    images, labels = kdata.load_arrays("digits", split=split)
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
+
+
+def digits(n=None, split="train", classes=None, offset=0):
+    """``(images uint8 [n, 8, 8, 1], labels int32 [n])`` of scikit-learn digits (copies).
+
+    `classes` keeps only those digit classes; `offset` skips the first examples.
+    """
+    images, labels = _digits(split)
+    if classes is not None:
+        keep = np.isin(labels, list(classes))
+        images, labels = images[keep], labels[keep]
+    stop = None if n is None else offset + n
+    images, labels = images[offset:stop], labels[offset:stop]
+    if n is not None and len(images) < n:
+        raise AssertionError(f"only {len(images)} digits available, {n} asked")
+    return images.copy(), labels.copy()
+
+
+def dataset(images, labels=None, batch_size=32):
+    """An unshuffled (fixed-order) batched dataset of images, or of (images, labels)."""
+    elements = images if labels is None else (images, labels)
+    return tf.data.Dataset.from_tensor_slices(elements).batch(batch_size)
+
+
+def num_batches(ds):
+    return int(ds.reduce(0, lambda count, _: count + 1))
+
+
+def training_data(model, n=64, batch_size=32):
+    """A fixed-order dataset of `n` digits with labels when `model` is conditional."""
+    images, labels = digits(n)
+    return dataset(images, labels if model.is_conditional else None, batch_size)
+
+
+def probe_inputs(model, n=8):
+    """``(images, labels or None)`` held-out digits to compare deterministic outputs on."""
+    images, labels = digits(n, split="test")
+    return images, (labels if model.is_conditional else None)
+
+
+def standard_error(values, axis=0):
+    values = np.asarray(values, np.float64)
+    return values.std(axis=axis, ddof=1) / math.sqrt(values.shape[axis])
+
+
+def assert_finite_history(history, names):
+    """Every documented metric is reported, and nothing else, with finite values."""
+    assert set(history.history) == set(names), sorted(history.history)
+    for name, values in history.history.items():
+        assert np.all(np.isfinite(values)), (name, values)
+
+
+def assert_weights_equal(a, b, atol=1e-6):
+    weights_a, weights_b = a.get_weights(), b.get_weights()
+    assert len(weights_a) == len(weights_b)
+    for index, (wa, wb) in enumerate(zip(weights_a, weights_b)):
+        assert wa.shape == wb.shape, index
+        np.testing.assert_allclose(wa, wb, rtol=0, atol=atol, err_msg=f"weight {index}")
+
+
+def _iterations(model):
+    return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+
+
+def run_model_saving_test(model, train_data, probe_images, probe_labels=None, *, tmp_path):
+    """Config round trip, ``.keras`` save/load with equal outputs, and training that continues.
+
+    `model` must be compiled and already trained (so the optimizer has state to restore).
+    """
+    cls = type(model)
+    config = model.get_config()
+
+    # 1. The config alone rebuilds an equal-config model, also through Keras' registry.
+    clone = cls.from_config(config)
+    assert type(clone) is cls
+    assert clone.get_config() == config
+    registered = keras.saving.get_registered_object(f"kerasgen>{cls.__name__}")
+    assert registered is cls
+    assert len(clone.get_weights()) == len(model.get_weights())
+
+    # 2. Save and load: same class, config, weights, deterministic outputs and step counter.
+    path = tmp_path / f"{cls.__name__.lower()}.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert type(loaded) is cls
+    assert loaded.get_config() == config
+    assert_weights_equal(model, loaded, atol=0)
+    np.testing.assert_allclose(
+        np.asarray(loaded.reconstruct(probe_images, probe_labels)),
+        np.asarray(model.reconstruct(probe_images, probe_labels)), rtol=0, atol=1e-6)
+    steps_before = _iterations(model)
+    assert steps_before > 0, "train the model before the saving test"
+    assert _iterations(loaded) == steps_before
+
+    # 3. The loaded model trains on, counting steps from where it was.
+    history = loaded.fit(train_data, epochs=1, verbose=0)
+    assert _iterations(loaded) == steps_before + num_batches(train_data)
+    assert_finite_history(history, [t.name for t in loaded.trackers])
+    return loaded
+
+
+def assert_resumes_exactly(make, train_data, tmp_path, first_epochs=1, total_epochs=2,
+                           atol=1e-6, noisy=True):
+    """Train `total_epochs` straight vs `first_epochs`, save .keras, load, train the rest:
+    the weights must agree. `make(**overrides)` builds a fresh compiled model and must accept
+    ``seed=`` (for `noisy` models, to show that the noise stream matters, so that the
+    equality is not vacuous).
+
+    `train_data` must have a fixed order (no shuffling).
+    """
+    straight = make()
+    initial = straight.get_weights()
+    straight.fit(train_data, epochs=total_epochs, verbose=0, shuffle=False)
+
+    first = make()
+    first.set_weights(initial)
+    first.fit(train_data, epochs=first_epochs, verbose=0, shuffle=False)
+    path = tmp_path / "resume.keras"
+    first.save(path)
+    resumed = keras.models.load_model(path)
+    resumed.fit(train_data, epochs=total_epochs - first_epochs, verbose=0, shuffle=False)
+
+    assert _iterations(resumed) == _iterations(straight) == total_epochs * num_batches(
+        train_data)
+    moved = max(np.abs(w - w0).max() for w, w0 in zip(straight.get_weights(), initial))
+    assert moved > 1e-4, "training did not change the weights"
+    assert_weights_equal(straight, resumed, atol=atol)
+
+    if not noisy:
+        return resumed
+    # The same run with another noise seed ends elsewhere: the noise stream is part of what
+    # the equality above checks.
+    other = make(seed=straight.seed + 1)
+    other.set_weights(initial)
+    other.fit(train_data, epochs=total_epochs, verbose=0, shuffle=False)
+    differences = [np.abs(a - b).max() for a, b in zip(straight.get_weights(),
+                                                        other.get_weights())]
+    assert max(differences) > 10 * atol
+    return resumed

@@ -1,0 +1,99 @@
+"""The `kerasgen` command end to end: train -> sample -> evaluate -> export, and bad input."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from kerasgen.cli import main
+
+TRAIN = ["--epochs", "1", "--batch-size", "32", "--max-examples", "128", "--verbose", "0"]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs")
+    for model, extra in [("vae", ["--set", "latent_dim=3", "--set", "hidden_units=(16,)"]),
+                         ("cvae", []), ("denoising-autoencoder", [])]:
+        assert main(["train", model, "--out", str(out), *TRAIN, *extra]) == 0
+    return out
+
+
+def test_train_writes_model_preview_and_exports(runs, capsys):
+    run = runs / "vae-digits"
+    for name in ("model.keras", "run.json", "samples.png", "model.tflite",
+                 "1/saved_model.pb", "1/assets.extra/tf_serving_warmup_requests"):
+        assert (run / name).is_file(), name
+    info = json.loads((run / "run.json").read_text())
+    assert info["model"] == "vae" and info["epochs"] == 1
+    assert info["overrides"] == {"latent_dim": 3, "hidden_units": [16]} or \
+        info["overrides"] == {"latent_dim": 3, "hidden_units": (16,)}
+    import keras
+
+    assert keras.models.load_model(run / "model.keras").latent_dim == 3
+    assert (runs / "denoising-autoencoder-digits" / "reconstructions.png").is_file()
+    loaded = tf.saved_model.load(str(run / "1"))
+    images = loaded.signatures["sample"](num_samples=tf.constant(2), seed=tf.constant(0))
+    assert images["images"].shape == (2, 8, 8, 1)
+
+
+def test_sample_writes_a_grid(runs, tmp_path, capsys):
+    out = tmp_path / "grid.png"
+    assert main(["sample", str(runs / "vae-digits"), "--num", "9", "--seed", "2",
+                 "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    assert Image.open(out).size == (4 * (3 * 9 + 1),) * 2
+    assert main(["sample", str(runs / "cvae-digits"), "--num", "3", "--labels", "1", "2", "3",
+                 "--out", str(tmp_path / "c.png")]) == 0
+
+
+def test_evaluate_prints_one_json_object(runs, capsys):
+    assert main(["evaluate", str(runs / "vae-digits"), "--importance-samples", "20",
+                 "--max-examples", "50"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["num_examples"] == 50 and report["importance_samples"] == 20
+    assert report["nll_nats"] <= report["elbo_nats"] + 1e-3
+    assert np.isclose(report["bits_per_dim"], report["nll_nats"] / (64 * np.log(2)))
+    assert main(["evaluate", str(runs / "denoising-autoencoder-digits")]) == 0
+    assert 0 < json.loads(capsys.readouterr().out)["reconstruction_mse"] < 1
+
+
+def test_export_new_version(runs, capsys):
+    assert main(["export", str(runs / "cvae-digits"), "--format", "saved_model",
+                 "--version", "2"]) == 0
+    assert (runs / "cvae-digits" / "2" / "saved_model.pb").is_file()
+    assert json.loads(capsys.readouterr().out)["saved_model"].endswith("2")
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["train", "nosuch"], "`model`"),
+    (["train", "vae", "--epochs", "0"], "--epochs"),
+    (["train", "vae", "--set", "latent_dim=0"], "`latent_dim`"),
+    (["train", "vae", "--set", "nosuch=1"], "nosuch"),
+    (["train", "vae", "--set", "novalue"], "`--set`"),
+    (["train", "vae", "--data", "mnist", "--data-dir", "/nonexistent/dir"], "/nonexistent/dir"),
+    (["train", "vae", "--data", "cifar"], "cifar"),
+    (["sample", "/nonexistent/run"], "`DIR`"),
+    (["export", "/nonexistent/run", "--format", "onnx"], "--format"),
+    ([], "command"),
+])
+def test_bad_arguments_exit_2_with_one_line(argv, needle, capsys):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kerasgen: error:") and needle in lines[0]
+
+
+def test_autoencoder_cannot_sample(runs, capsys):
+    assert main(["sample", str(runs / "denoising-autoencoder-digits")]) == 2
+    assert "no prior" in capsys.readouterr().err
+
+
+def test_console_script_is_installed():
+    result = subprocess.run([sys.executable, "-m", "kerasgen.cli", "list"], capture_output=True,
+                            text=True, check=True)
+    assert "conv-vae" in result.stdout and "mnist" in result.stdout
