@@ -1,0 +1,62 @@
+"""Rebuild the small pretrained digits models kept in this folder, and their reference outputs.
+
+    python saved_models/build_pretrained.py
+
+Each model is trained with the `kerasgen train` command (the line is stored in its run.json),
+then `reference.json` records outputs of fixed inputs; `tests/test_pretrained.py` loads every
+model here and checks them, so a change that breaks old saved models is caught.
+"""
+
+import json
+import pathlib
+import sys
+
+import numpy as np
+
+HERE = pathlib.Path(__file__).resolve().parent
+PRETRAINED = {
+    "digits-vae": ["vae", "--epochs", "150", "--set", "latent_dim=8"],
+    "digits-denoising-autoencoder": ["denoising-autoencoder", "--epochs", "100",
+                                     "--set", "corruption='salt_and_pepper'",
+                                     "--set", "noise_level=0.2"],
+}
+
+
+def reference_inputs(model):
+    from kerasgen import data
+
+    images, _ = data.load_arrays("digits", "test", max_examples=4)
+    latents = np.random.default_rng(0).standard_normal([4, model.latent_dim]).astype(np.float32)
+    return images, latents
+
+
+def reference_outputs(model):
+    """Deterministic outputs of fixed inputs: codes, decoded images, and (VAE) samples."""
+    images, latents = reference_inputs(model)
+    outputs = {"encode": np.asarray(model.encode(images)),
+               "decode": np.asarray(model.decode(latents))}
+    if hasattr(model, "sample"):
+        outputs["sample_seed0"] = np.asarray(model.sample(4, seed=0))
+    return outputs
+
+
+def build(name, argv):
+    import keras
+
+    from kerasgen.cli import main
+
+    command = ["train", *argv, "--out", str(HERE), "--name", name, "--no-export", "--verbose", "0"]
+    if main(command) != 0:
+        sys.exit(f"training {name} failed")
+    model = keras.models.load_model(HERE / name / "model.keras")
+    reference = {k: v.round(6).tolist() for k, v in reference_outputs(model).items()}
+    (HERE / name / "reference.json").write_text(json.dumps(reference))
+    run = json.loads((HERE / name / "run.json").read_text())
+    run["command"] = "kerasgen " + " ".join(command)
+    (HERE / name / "run.json").write_text(json.dumps(run, indent=2))
+
+
+if __name__ == "__main__":
+    for model_name, arguments in PRETRAINED.items():
+        build(model_name, arguments)
+        print("built", model_name)
