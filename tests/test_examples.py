@@ -1,0 +1,19 @@
+"""The example scripts run as written (in their reduced --quick mode)."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+EXAMPLES = sorted((REPO_ROOT / "examples").glob("*.py"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_runs(script, tmp_path):
+    result = subprocess.run([sys.executable, str(script), "--quick", "--out", str(tmp_path)],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert list(tmp_path.glob("*.png")), "the example wrote no image"
