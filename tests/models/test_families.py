@@ -44,6 +44,12 @@ VARIANTS = {
 }
 
 
+# One variant per family and network kind also goes through the full saving test (the others
+# share its code paths; this keeps the suite fast on two cores).
+SAVING = {"ae_mse", "conv_ae_upsample", "dae_masking", "vae_gaussian_learned",
+          "vae_conv_logistic", "cvae"}
+
+
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_trains_reports_metrics_and_saves(variant, tmp_path):
     cls, overrides = VARIANTS[variant]
@@ -63,7 +69,8 @@ def test_trains_reports_metrics_and_saves(variant, tmp_path):
     assert out.shape == images.shape and out.min() >= 0 and out.max() <= 16
     np.testing.assert_allclose(np.asarray(model(images if labels is None else (images, labels))),
                                out, atol=1e-5)
-    run_model_saving_test(model, data, images, labels, tmp_path=tmp_path)
+    if variant in SAVING:
+        run_model_saving_test(model, data, images, labels, tmp_path=tmp_path)
 
 
 def test_training_reduces_the_loss():
@@ -76,22 +83,13 @@ def test_training_reduces_the_loss():
 @pytest.mark.parametrize("cls, overrides", [
     (VAE, {"likelihood": "bernoulli"}),           # dynamic binarization + latent noise
     (DenoisingAutoencoder, {"corruption": "salt_and_pepper", "noise_level": 0.2}),
-    (ConditionalVAE, {"likelihood": "gaussian"}),
-], ids=["vae", "dae", "cvae"])
+], ids=["vae", "dae"])
 def test_resumes_exactly(cls, overrides, tmp_path):
     def make(**kw):
         return make_model(cls, **{**overrides, **kw})
 
     model = make()
     assert_resumes_exactly(make, training_data(model, n=64, batch_size=16), tmp_path)
-
-
-def test_deterministic_autoencoder_resumes_exactly(tmp_path):
-    def make(**kw):
-        return make_model(Autoencoder, **kw)
-
-    assert_resumes_exactly(make, training_data(make(), n=64, batch_size=16), tmp_path,
-                           noisy=False)
 
 
 def test_validation_data_reports_val_metrics():
@@ -101,16 +99,7 @@ def test_validation_data_reports_val_metrics():
     history = model.fit(train, batch_size=32, validation_data=(val,), epochs=2, verbose=0)
     assert_finite_history(history, {"loss", "reconstruction", "kl", "val_loss",
                                     "val_reconstruction", "val_kl"})
-    cvae = make_model(ConditionalVAE)
-    images, labels = digits(64)
-    vx, vy = digits(32, split="test")
-    history = cvae.fit(dataset(images, labels), validation_data=dataset(vx, vy), epochs=1,
-                       verbose=0)
-    assert {"val_loss", "val_kl"} <= set(history.history)
-    # Evaluation uses the model's own metrics and draws no training noise.
-    results = cvae.evaluate(vx, vy, verbose=0, return_dict=True)
-    assert set(results) == {"loss", "reconstruction", "kl"}
-    assert np.isfinite(results["loss"])
+    assert history.history["val_loss"][-1] != history.history["loss"][-1]
 
 
 def test_float_images_in_range_are_accepted():
@@ -185,3 +174,16 @@ def test_conditional_sampling(trained_vaes):
     assert scores.shape == (4,) and np.all(np.isfinite(scores))
     with pytest.raises(ValueError, match="`labels`"):
         cvae.log_prob(images)
+
+
+def test_conditional_validation_data_and_evaluate(trained_vaes):
+    _, cvae = trained_vaes
+    images, labels = digits(32)
+    vx, vy = digits(32, split="test")
+    history = cvae.fit(images, labels, batch_size=32, validation_data=dataset(vx, vy),
+                       epochs=1, verbose=0)
+    assert_finite_history(history, {"loss", "reconstruction", "kl", "val_loss",
+                                    "val_reconstruction", "val_kl"})
+    results = cvae.evaluate(vx, vy, verbose=0, return_dict=True)
+    assert set(results) == {"loss", "reconstruction", "kl"}
+    assert np.isfinite(results["loss"])
