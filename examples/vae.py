@@ -15,8 +15,8 @@ import numpy as np
 
 import kerasgen
 from kerasgen.evaluation import NoveltyDetector, likelihood_metrics
-from kerasgen.sampling import attribute_vector, interpolate, latent_grid
-from kerasgen.utils.images import save_image_grid
+from kerasgen.sampling import attribute_vector, interpolate, manifold_image
+from kerasgen.utils.images import save_image_grid, save_png
 
 
 def main():
@@ -72,8 +72,7 @@ def main():
     flat = kerasgen.models.VAE(latent_dim=2, hidden_units=(128,), **shape)
     flat.compile(optimizer="adam")
     flat.fit(train, epochs=epochs, verbose=0)
-    save_image_grid(flat.decode(latent_grid(12)), out / "manifold.png", info.num_levels,
-                    columns=12)
+    save_png(manifold_image(flat, size=12), out / "manifold.png", upscale=4)
 
     # 6. A conditional VAE: ask for each digit class.
     cvae = kerasgen.models.ConditionalVAE(num_classes=info.num_classes, latent_dim=8,

@@ -62,3 +62,14 @@ def latent_grid(size=10, span=0.95):
     quantiles = ndtri(np.linspace(1.0 - span, span, size))
     grid = np.stack(np.meshgrid(quantiles, quantiles[::-1]), -1).reshape(-1, 2)
     return grid.astype(np.float32)
+
+
+def manifold_image(model, size=10, span=0.95):
+    """The decoded `latent_grid` of a model with 2-D latents, tiled into one uint8 image."""
+    from kerasgen.utils.images import make_grid
+
+    if getattr(model, "latent_dim", None) != 2:
+        fail("model", f"a model with latent_dim={getattr(model, 'latent_dim', None)}",
+             "a model with 2-D latents (latent_dim=2)")
+    images = model.decode(latent_grid(size, span))
+    return make_grid(images, model.num_levels, columns=size)
