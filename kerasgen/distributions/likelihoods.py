@@ -154,7 +154,9 @@ def get_likelihood(spec, num_levels):
     "scale": 0.1}``)."""
     if isinstance(spec, Likelihood):
         return spec
-    config = {"name": spec} if isinstance(spec, str) else dict(spec or {})
+    if not isinstance(spec, (str, dict)):
+        fail("likelihood", repr(spec), "a likelihood name or a config dict with a 'name'")
+    config = {"name": spec} if isinstance(spec, str) else dict(spec)
     name = config.pop("name", None)
     if name not in LIKELIHOODS:
         fail("likelihood", repr(spec), "one of " + ", ".join(repr(n) for n in LIKELIHOODS))

@@ -34,8 +34,11 @@ _COMPILED = weakref.WeakKeyDictionary()
 
 
 def _log_weights_function(model):
+    # The cached function must not hold the model (a bound method would keep it alive forever).
     if model not in _COMPILED:
-        _COMPILED[model] = tf.function(model.importance_log_weights, reduce_retracing=True)
+        model_ref = weakref.ref(model)
+        _COMPILED[model] = tf.function(
+            lambda *args: model_ref().importance_log_weights(*args), reduce_retracing=True)
     return _COMPILED[model]
 
 

@@ -41,6 +41,10 @@ class EncoderDecoderModel(MaximumLikelihoodModel):
         self.network = v.check_choice("network", network, NETWORK_KINDS)
         self.hidden_units = v.check_int_list("hidden_units", hidden_units)
         self.filters = v.check_int_list("filters", filters)
+        try:
+            keras.activations.get(activation)
+        except (ValueError, TypeError):
+            v.fail("activation", repr(activation), "a Keras activation name such as 'relu'")
         self.activation = activation
         self.upsampling = v.check_choice("upsampling", upsampling, ("transpose", "upsample"))
 

@@ -59,6 +59,8 @@ def latent_grid(size=10, span=0.95):
     """A ``[size * size, 2]`` grid of 2-D latents at evenly spaced Gaussian quantiles, for a
     manifold image (Kingma & Welling 2014, fig. 4): decode it and tile with `make_grid`."""
     size = check_positive_int("size", size)
+    if not isinstance(span, (int, float)) or not 0.5 < span < 1.0:
+        fail("span", repr(span), "a number in (0.5, 1): the outermost quantile of the grid")
     quantiles = ndtri(np.linspace(1.0 - span, span, size))
     grid = np.stack(np.meshgrid(quantiles, quantiles[::-1]), -1).reshape(-1, 2)
     return grid.astype(np.float32)

@@ -11,6 +11,7 @@ import pathlib
 import keras
 
 from kerasgen.utils.images import save_image_grid
+from kerasgen.utils.validation import check_positive_int, fail
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -22,7 +23,9 @@ class SampleGrid(keras.callbacks.Callback):
     def __init__(self, directory, num_samples=64, seed=0, every=1, **sample_kwargs):
         super().__init__()
         self.directory = pathlib.Path(directory)
-        self.num_samples, self.seed, self.every = num_samples, seed, every
+        self.num_samples = check_positive_int("num_samples", num_samples)
+        self.every = check_positive_int("every", every)
+        self.seed = seed
         self.sample_kwargs = sample_kwargs
         self.paths = []
 
@@ -70,6 +73,9 @@ class TimeLimit(keras.callbacks.Callback):
 
     def __init__(self, minutes, cosine_decay=False, floor=0.05):
         super().__init__()
+        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) \
+                or not 0 <= minutes < float("inf"):
+            fail("minutes", repr(minutes), "a finite non-negative number")
         self.seconds = float(minutes) * 60.0
         self.cosine_decay, self.floor = cosine_decay, floor
         self.start = self.initial_lr = None
@@ -80,6 +86,10 @@ class TimeLimit(keras.callbacks.Callback):
 
         self._clock = time.perf_counter
         self.start = self._clock()
+        if self.cosine_decay and isinstance(self.model.optimizer._learning_rate,
+                                            keras.optimizers.schedules.LearningRateSchedule):
+            fail("cosine_decay", "True with an optimizer that already has a learning-rate "
+                 "schedule", "cosine_decay=False, or an optimizer with a constant rate")
         self.initial_lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
     def on_train_batch_end(self, batch, logs=None):

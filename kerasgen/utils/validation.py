@@ -54,13 +54,13 @@ def check_choice(name, value, choices):
 
 def check_image_shape(name, shape):
     """A shape ``(height, width, channels)`` of positive integers."""
-    try:
-        shape = tuple(int(s) for s in shape)
-    except (TypeError, ValueError):
-        fail(name, repr(shape), "a (height, width, channels) tuple of positive integers")
-    if len(shape) != 3 or min(shape) < 1:
-        fail(name, repr(shape), "a (height, width, channels) tuple of positive integers")
-    return shape
+    expected = "a (height, width, channels) tuple of positive integers"
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 3:
+        fail(name, repr(shape), expected)
+    if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1
+               for s in shape):
+        fail(name, repr(shape), expected)
+    return tuple(int(s) for s in shape)
 
 
 def check_int_list(name, values, allow_empty=True):

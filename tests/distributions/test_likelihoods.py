@@ -163,9 +163,6 @@ def test_bad_likelihood_specs(spec):
         get_likelihood(spec, L)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: get_likelihood(5) raises TypeError ('int' object "
-                   "is not iterable) and a list raises an unnamed ValueError from dict(); "
-                   "specs that are neither str, dict nor Likelihood are not checked")
 @pytest.mark.parametrize("spec", [5, ["bernoulli"]])
 def test_likelihood_spec_of_wrong_type(spec):
     with pytest.raises(ValueError, match="`likelihood`"):

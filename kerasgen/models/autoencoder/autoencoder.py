@@ -51,6 +51,9 @@ class Autoencoder(EncoderDecoderModel):
     loss_names = ("loss", "reconstruction_mse")
 
     def __init__(self, latent_dim=32, loss="mse", encoder=None, decoder=None, **kwargs):
+        if kwargs.get("num_classes") is not None:
+            v.fail("num_classes", repr(kwargs["num_classes"]),
+                   "None: autoencoders are not conditional (use ConditionalVAE)")
         super().__init__(latent_dim=latent_dim, **kwargs)
         self.loss_kind = v.check_choice("loss", loss, ("mse", "bce"))
         self.build_networks(self.latent_dim, self.image_shape[-1], encoder, decoder)

@@ -63,8 +63,9 @@ class VAE(EncoderDecoderModel):
     def __init__(self, likelihood="bernoulli", beta=1.0, encoder=None, decoder=None, **kwargs):
         super().__init__(**kwargs)
         self.likelihood = get_likelihood(likelihood, self.num_levels)
-        if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta < 0:
-            v.fail("beta", repr(beta), "a non-negative number")
+        if isinstance(beta, bool) or not isinstance(beta, (int, float)) \
+                or not 0 <= beta < float("inf"):
+            v.fail("beta", repr(beta), "a finite non-negative number")
         self.beta = float(beta)
         self.build_networks(2 * self.latent_dim,
                             self.image_shape[-1] * self.likelihood.params_per_dim,
