@@ -1,3 +1,3 @@
 """Encoder and decoder builders shared by the model families."""
 
-from kerasgen.networks.builders import build_decoder, build_encoder, NETWORK_KINDS
+from kerasgen.networks.builders import NETWORK_KINDS, NORMALIZATIONS, build_decoder, build_encoder

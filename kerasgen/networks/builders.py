@@ -6,6 +6,10 @@
     conv decoder    z -> Dense(H/2^n * W/2^n * f_n) -> (transposed conv or upsample+conv, stride 2)
                       -> ... -> Conv2D(C', 3) [H, W, C']
 
+With ``normalization`` ("batch" or "layer") each convolution stage after the first (encoder) or
+every stage (decoder) becomes conv (no bias) -> normalization -> activation, as in DCGAN;
+without it a stage is one conv with its activation.
+
 With ``condition_dim > 0`` both take a second input, a condition vector (e.g. a one-hot label),
 concatenated to the flattened features (encoder) or to the latent (decoder).
 
@@ -22,6 +26,23 @@ import keras
 from kerasgen.utils.validation import check_choice, check_int_list, fail
 
 NETWORK_KINDS = ("dense", "conv")
+NORMALIZATIONS = (None, "batch", "layer")
+
+
+def _stage(h, layer, activation, normalization):
+    """Apply `layer` (built without activation when normalized), normalization, activation."""
+    if normalization is None:
+        return layer(h)
+    h = layer(h)
+    h = (keras.layers.BatchNormalization() if normalization == "batch"
+         else keras.layers.LayerNormalization())(h)
+    return keras.layers.Activation(activation)(h)
+
+
+def _conv(cls, filters, activation, normalization, strides=2):
+    if normalization is None:
+        return cls(filters, 3, strides=strides, padding="same", activation=activation)
+    return cls(filters, 3, strides=strides, padding="same", use_bias=False)
 
 
 def _inputs(shape, condition_dim, name):
@@ -46,16 +67,18 @@ def _downsampling_factor(image_shape, num_stages):
 
 
 def build_encoder(kind, input_shape, output_dim, units=(), filters=(), activation="relu",
-                  condition_dim=0, name="encoder"):
+                  condition_dim=0, normalization=None, name="encoder"):
     """Map images `input_shape` (and a condition) to `output_dim` unconstrained values."""
     check_choice("network", kind, NETWORK_KINDS)
+    check_choice("normalization", normalization, NORMALIZATIONS)
     inputs, x, condition = _inputs(tuple(input_shape), condition_dim, "images")
     h = x
     if kind == "conv":
         filters = check_int_list("filters", filters, allow_empty=False)
         _downsampling_factor(input_shape, len(filters))
-        for f in filters:
-            h = keras.layers.Conv2D(f, 3, strides=2, padding="same", activation=activation)(h)
+        for i, f in enumerate(filters):
+            norm = normalization if i else None
+            h = _stage(h, _conv(keras.layers.Conv2D, f, activation, norm), activation, norm)
     h = _with_condition(keras.layers.Flatten()(h), condition)
     for u in check_int_list("hidden_units", units):
         h = keras.layers.Dense(u, activation=activation)(h)
@@ -64,9 +87,10 @@ def build_encoder(kind, input_shape, output_dim, units=(), filters=(), activatio
 
 
 def build_decoder(kind, latent_dim, output_shape, units=(), filters=(), activation="relu",
-                  condition_dim=0, upsampling="transpose", name="decoder"):
+                  condition_dim=0, upsampling="transpose", normalization=None, name="decoder"):
     """Map a latent `latent_dim` (and a condition) to ``output_shape = [H, W, C']`` values."""
     check_choice("network", kind, NETWORK_KINDS)
+    check_choice("normalization", normalization, NORMALIZATIONS)
     check_choice("upsampling", upsampling, ("transpose", "upsample"))
     inputs, z, condition = _inputs((latent_dim,), condition_dim, "latents")
     h = _with_condition(z, condition)
@@ -80,14 +104,16 @@ def build_decoder(kind, latent_dim, output_shape, units=(), filters=(), activati
     filters = check_int_list("filters", filters, allow_empty=False)
     factor = _downsampling_factor(output_shape, len(filters))
     start = (height // factor, width // factor, filters[-1])
-    h = keras.layers.Dense(math.prod(start), activation=activation)(h)
+    dense = keras.layers.Dense(math.prod(start), activation=activation) if normalization is None \
+        else keras.layers.Dense(math.prod(start), use_bias=False)
+    h = _stage(h, dense, activation, normalization)
     h = keras.layers.Reshape(start)(h)
     for f in reversed(filters):
         if upsampling == "transpose":
-            h = keras.layers.Conv2DTranspose(f, 3, strides=2, padding="same",
-                                             activation=activation)(h)
+            layer = _conv(keras.layers.Conv2DTranspose, f, activation, normalization)
         else:
             h = keras.layers.UpSampling2D(2)(h)
-            h = keras.layers.Conv2D(f, 3, padding="same", activation=activation)(h)
+            layer = _conv(keras.layers.Conv2D, f, activation, normalization, strides=1)
+        h = _stage(h, layer, activation, normalization)
     outputs = keras.layers.Conv2D(channels, 3, padding="same")(h)
     return keras.Model(inputs if condition_dim else z, outputs, name=name)
