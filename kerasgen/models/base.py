@@ -47,6 +47,21 @@ class GenerativeModel(keras.Model):
             v.fail("seed", repr(seed), "an integer")
         self.seed = int(seed)
 
+    # ------------------------------------------------------------------ reported metrics
+    def create_trackers(self, names):
+        """One ``Mean`` per reported per-example value; `metrics` lists them (Keras resets
+        them each epoch), and `report` updates them and returns the logs."""
+        self.trackers = [keras.metrics.Mean(name=name) for name in names]
+
+    @property
+    def metrics(self):
+        return list(getattr(self, "trackers", []))
+
+    def report(self, values):
+        for tracker in self.trackers:
+            tracker.update_state(values[tracker.name])
+        return {tracker.name: tracker.result() for tracker in self.trackers}
+
     @property
     def is_conditional(self):
         return self.num_classes is not None

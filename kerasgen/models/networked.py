@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.export.endpoints import Endpoint
-from kerasgen.networks import NETWORK_KINDS, build_decoder, build_encoder
+from kerasgen.networks import NETWORK_KINDS, build_decoder, build_encoder, given_or_built
 from kerasgen.training.maximum_likelihood import MaximumLikelihoodModel
 from kerasgen.utils import validation as v
 
@@ -54,17 +54,13 @@ class EncoderDecoderModel(MaximumLikelihoodModel):
         used instead of built ones."""
         kw = dict(units=self.hidden_units, filters=self.filters, activation=self.activation,
                   condition_dim=self.num_classes or 0)
-        self._custom = {"encoder": encoder is not None, "decoder": decoder is not None}
-        if isinstance(encoder, dict):
-            encoder = keras.layers.deserialize(encoder)
-        if isinstance(decoder, dict):
-            decoder = keras.layers.deserialize(decoder)
         height, width, _ = self.image_shape
-        self.encoder = encoder or build_encoder(self.network, self.image_shape,
-                                                encoder_outputs, **kw)
-        self.decoder = decoder or build_decoder(self.network, self.latent_dim,
-                                                (height, width, decoder_channels),
-                                                upsampling=self.upsampling, **kw)
+        self.encoder, custom_encoder = given_or_built(encoder, lambda: build_encoder(
+            self.network, self.image_shape, encoder_outputs, **kw))
+        self.decoder, custom_decoder = given_or_built(decoder, lambda: build_decoder(
+            self.network, self.latent_dim, (height, width, decoder_channels),
+            upsampling=self.upsampling, **kw))
+        self._custom = {"encoder": custom_encoder, "decoder": custom_decoder}
         self.built = True
 
     def get_config(self):

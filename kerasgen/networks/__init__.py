@@ -1,3 +1,9 @@
 """Encoder and decoder builders shared by the model families."""
 
-from kerasgen.networks.builders import NETWORK_KINDS, NORMALIZATIONS, build_decoder, build_encoder
+from kerasgen.networks.builders import (
+    NETWORK_KINDS,
+    NORMALIZATIONS,
+    build_decoder,
+    build_encoder,
+    given_or_built,
+)

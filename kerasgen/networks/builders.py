@@ -117,3 +117,11 @@ def build_decoder(kind, latent_dim, output_shape, units=(), filters=(), activati
         h = _stage(h, layer, activation, normalization)
     outputs = keras.layers.Conv2D(channels, 3, padding="same")(h)
     return keras.Model(inputs if condition_dim else z, outputs, name=name)
+
+
+def given_or_built(given, build):
+    """``(network, custom)``: the user's network (a Keras model or its serialized config), or
+    ``build()`` when none was given. `custom` says whether to serialize it into the config."""
+    if isinstance(given, dict):
+        given = keras.layers.deserialize(given)
+    return (given, True) if given is not None else (build(), False)

@@ -15,7 +15,6 @@ and lists the keys in `loss_names`. The skeleton does the rest, the same way for
 reproducible, resumes exactly and differs across replicas (see `kerasgen.utils.noise`).
 """
 
-import keras
 import tensorflow as tf
 
 from kerasgen.models.base import GenerativeModel, unpack
@@ -32,22 +31,13 @@ class MaximumLikelihoodModel(GenerativeModel):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.trackers = [keras.metrics.Mean(name=name) for name in self.loss_names]
-
-    @property
-    def metrics(self):
-        return list(self.trackers)
+        self.create_trackers(self.loss_names)
 
     def per_example_losses(self, images, labels, seed, training):
         raise NotImplementedError
 
     def _step_seed(self, salt=0):
         return step_seed(self.seed, self.optimizer.iterations, salt)
-
-    def _report(self, losses):
-        for tracker in self.trackers:
-            tracker.update_state(losses[tracker.name])
-        return {tracker.name: tracker.result() for tracker in self.trackers}
 
     def train_step(self, data):
         images, labels = unpack(data)
@@ -58,10 +48,10 @@ class MaximumLikelihoodModel(GenerativeModel):
                 loss += tf.nn.scale_regularization_loss(tf.add_n(self.losses))
         gradients = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply(gradients, self.trainable_variables)
-        return self._report(losses)
+        return self.report(losses)
 
     def test_step(self, data):
         images, labels = unpack(data)
         losses = self.per_example_losses(images, labels, self._step_seed(_VALIDATION_SALT),
                                          training=False)
-        return self._report(losses)
+        return self.report(losses)

@@ -1,0 +1,1 @@
+from kerasgen.models.gan.gan import GAN, ConditionalGAN

@@ -1,0 +1,255 @@
+"""Generative adversarial networks: GAN, DCGAN, WGAN, WGAN-GP and the conditional GAN.
+
+#### Mathematical details
+
+A generator G maps noise z ~ N(0, I) (and a one-hot label y for the conditional GAN) to images
+in [-1, 1] (tanh output); a discriminator D scores images (and the label). Training alternates
+`d_steps` discriminator updates and one generator update on the chosen loss
+(`kerasgen.training.adversarial_losses`):
+
+    min_G max_D  E_x[log D(x, y)] + E_z[log(1 - D(G(z, y), y))]       (minimax, conditional)
+
+The presets of the family differ only in networks and loss:
+
+    GAN      dense networks, non-saturating loss
+    DCGAN    network="conv", normalization="batch" (strided convs, transposed convs + BN)
+    WGAN     loss="wasserstein", clip_value=0.01, d_steps=5
+    WGAN-GP  loss="wasserstein", gradient_penalty=10, d_steps=5 (layer norm in the critic)
+
+Example:
+    >>> import kerasgen
+    >>> images, _ = kerasgen.data.load_arrays("digits")
+    >>> gan = GAN(image_shape=(8, 8, 1), num_levels=17, latent_dim=8, hidden_units=(64,))
+    >>> gan.compile()
+    >>> _ = gan.fit(images, batch_size=64, epochs=1, verbose=0)
+    >>> gan.sample(4, seed=0).shape
+    TensorShape([4, 8, 8, 1])
+
+References:
+    Goodfellow et al. 2014, "Generative Adversarial Nets".
+    Radford, Metz & Chintala 2016, "Unsupervised Representation Learning with Deep
+    Convolutional Generative Adversarial Networks".
+    Arjovsky, Chintala & Bottou 2017, "Wasserstein GAN"; Gulrajani et al. 2017, "Improved
+    Training of Wasserstein GANs".
+    Mirza & Osindero 2014, "Conditional Generative Adversarial Nets".
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerasgen.data import transforms
+from kerasgen.export.endpoints import Endpoint
+from kerasgen.networks import NETWORK_KINDS, NORMALIZATIONS, build_decoder, build_encoder
+from kerasgen.networks import given_or_built
+from kerasgen.training.adversarial import AdversarialModel
+from kerasgen.training.adversarial_losses import ADVERSARIAL_LOSSES, gradient_penalty
+from kerasgen.utils import validation as v
+from kerasgen.utils.noise import SALT_LATENT, fixed_seed
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class GAN(AdversarialModel):
+    """A generator/discriminator pair trained with one of the adversarial losses.
+
+    Args:
+        latent_dim: size of the noise z.
+        network: ``"dense"`` (MLP pair) or ``"conv"`` (DCGAN pair), sized from `image_shape`.
+        hidden_units: dense layer sizes (the generator mirrors the discriminator's).
+        filters: convolution filters, one stride-2 stage each.
+        normalization: None, ``"batch"`` or ``"layer"``; a critic trained with a gradient
+            penalty uses layer norm where batch norm is asked for (the penalty is per example).
+        loss: ``"minimax"``, ``"non_saturating"``, ``"least_squares"``, ``"hinge"`` or
+            ``"wasserstein"``.
+        gradient_penalty: weight of the WGAN-GP penalty (0 = none).
+        d_steps, clip_value: see `AdversarialModel`.
+        generator, discriminator: optional Keras models used instead of the built ones
+            (generator: noise [and one-hot label] -> pre-tanh images; discriminator: images in
+            [-1, 1] [and label] -> one score).
+    """
+
+    def __init__(self, latent_dim=64, network="dense", hidden_units=(256,), filters=(64, 128),
+                 normalization=None, loss="non_saturating", gradient_penalty=0.0,
+                 generator=None, discriminator=None, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = v.check_positive_int("latent_dim", latent_dim)
+        self.network = v.check_choice("network", network, NETWORK_KINDS)
+        self.hidden_units = v.check_int_list("hidden_units", hidden_units)
+        self.filters = v.check_int_list("filters", filters)
+        self.normalization = v.check_choice("normalization", normalization, NORMALIZATIONS)
+        self.loss_kind = v.check_choice("loss", loss, tuple(ADVERSARIAL_LOSSES))
+        if isinstance(gradient_penalty, bool) or not isinstance(gradient_penalty, (int, float)) \
+                or not 0 <= gradient_penalty < float("inf"):
+            v.fail("gradient_penalty", repr(gradient_penalty), "a finite non-negative weight")
+        self.gradient_penalty = float(gradient_penalty)
+        self._build_networks(generator, discriminator)
+        names = ["d_loss", "g_loss"] + (["gradient_penalty"] if self.gradient_penalty else [])
+        self.create_trackers(names)
+        self.built = True
+
+    def _build_networks(self, generator, discriminator):
+        condition_dim = self.num_classes or 0
+        critic_norm = "layer" if self.gradient_penalty and self.normalization == "batch" \
+            else self.normalization
+        self.generator, custom_g = given_or_built(generator, lambda: build_decoder(
+            self.network, self.latent_dim, self.image_shape, units=self.hidden_units,
+            filters=self.filters, activation="relu", condition_dim=condition_dim,
+            normalization=self.normalization, name="generator"))
+        self.discriminator, custom_d = given_or_built(discriminator, lambda: build_encoder(
+            self.network, self.image_shape, 1, units=self.hidden_units, filters=self.filters,
+            activation="leaky_relu", condition_dim=condition_dim, normalization=critic_norm,
+            name="discriminator"))
+        self._custom = {"generator": custom_g, "discriminator": custom_d}
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(latent_dim=self.latent_dim, network=self.network,
+                      hidden_units=list(self.hidden_units), filters=list(self.filters),
+                      normalization=self.normalization, loss=self.loss_kind,
+                      gradient_penalty=self.gradient_penalty)
+        for name, custom in self._custom.items():
+            config[name] = keras.layers.serialize(getattr(self, name)) if custom else None
+        return config
+
+    # ------------------------------------------------------------------ networks
+    def to_model_space(self, images):
+        return transforms.scale_to_symmetric(images, self.num_levels)
+
+    def to_data_space(self, x):
+        return transforms.unit_to_levels((x + 1.0) / 2.0, self.num_levels)
+
+    def _run(self, network, inputs, condition, training):
+        inputs = tf.convert_to_tensor(inputs, tf.float32)
+        return network(inputs if condition is None else [inputs, condition], training=training)
+
+    def generate_model_space(self, noise, condition=None, training=False):
+        """G(z): images in [-1, 1]."""
+        return tf.tanh(self._run(self.generator, noise, condition, training))
+
+    def critic(self, images, condition=None, training=False):
+        """D(x): one unconstrained score per image in [-1, 1] (a logit for the logistic
+        losses)."""
+        return tf.squeeze(self._run(self.discriminator, images, condition, training), -1)
+
+    def _noise(self, batch_size, seed):
+        return tf.random.stateless_normal(tf.stack([batch_size, self.latent_dim]), seed=seed)
+
+    # ------------------------------------------------------------------ losses
+    def discriminator_losses(self, real, condition, seed, training=True):
+        d_loss_fn, _ = ADVERSARIAL_LOSSES[self.loss_kind]
+        fake = self.generate_model_space(self._noise(tf.shape(real)[0], seed), condition,
+                                         training=training)
+        d_loss = d_loss_fn(self.critic(real, condition, training),
+                           self.critic(fake, condition, training))
+        losses = {"d_loss": d_loss}
+        if self.gradient_penalty:
+            penalty = gradient_penalty(lambda x: self.critic(x, condition, training), real, fake,
+                                       seed + 1)
+            losses = {"d_loss": d_loss + self.gradient_penalty * penalty,
+                      "gradient_penalty": penalty}
+        return losses
+
+    def generator_losses(self, batch_size, condition, seed, training=True):
+        _, g_loss_fn = ADVERSARIAL_LOSSES[self.loss_kind]
+        fake = self.generate_model_space(self._noise(batch_size, seed), condition,
+                                         training=training)
+        return {"g_loss": g_loss_fn(self.critic(fake, condition, training))}
+
+    def call(self, inputs, training=False):
+        """Images (data units) from ``noise`` or ``(noise, labels)``."""
+        noise, labels = inputs if isinstance(inputs, (tuple, list)) else (inputs, None)
+        return self.to_data_space(self.generate_model_space(noise, self.one_hot(labels),
+                                                            training))
+
+    # ------------------------------------------------------------------ graph-safe API
+    def _generate(self, noise, labels=None):
+        return self.to_data_space(self.generate_model_space(noise, self.one_hot(labels)))
+
+    def _sample(self, num_samples, seed, labels=None, truncation=None):
+        shape = tf.stack([num_samples, self.latent_dim])
+        seed = fixed_seed(seed, SALT_LATENT)
+        if truncation is None:
+            noise = tf.random.stateless_normal(shape, seed=seed)
+        else:
+            noise = tf.random.stateless_parameterized_truncated_normal(
+                shape, seed=seed, means=0.0, stddevs=1.0, minvals=-truncation,
+                maxvals=truncation)
+        return self._generate(noise, labels)
+
+    def _discriminate(self, images, labels=None):
+        return self.critic(self.to_model_space(images), self.one_hot(labels))
+
+    # ------------------------------------------------------------------ checked user API
+    def sample(self, num_samples, seed=None, labels=None, truncation=None):
+        """Images ``[num_samples, H, W, C]`` in the data's units; `truncation` t draws z from
+        a normal truncated to [-t, t] (less variety, higher fidelity)."""
+        num_samples = self.check_num_samples(num_samples)
+        labels = self.check_labels(labels, num_samples)
+        if truncation is not None:
+            truncation = v.check_positive_float("truncation", truncation)
+        seed = np.random.randint(2**31 - 1) if seed is None else int(seed)
+        return self._sample(num_samples, seed, labels, truncation)
+
+    def generate(self, noise, labels=None):
+        """Images from given noise ``[N, latent_dim]``."""
+        noise = np.asarray(noise, np.float32)
+        if noise.ndim != 2 or noise.shape[1] != self.latent_dim:
+            v.fail("noise", f"an array of shape {noise.shape}", f"shape [N, {self.latent_dim}]")
+        if not np.all(np.isfinite(noise)):
+            v.fail("noise", "NaN or infinite values", "finite values")
+        return self._generate(noise, self.check_labels(labels, len(noise)))
+
+    def discriminate(self, images, labels=None):
+        """Realness scores ``[N]`` (higher = more like the training data): a fake detector."""
+        images = self.check_images(images)
+        return self._discriminate(images, self.check_labels(labels, len(images))).numpy()
+
+    # ------------------------------------------------------------------ export
+    def _endpoint(self, name, function, specs, deterministic=True):
+        labels = [tf.TensorSpec([None], tf.int32, name="labels")] if self.is_conditional else []
+        return Endpoint(name, function, list(specs) + labels, deterministic=deterministic)
+
+    def _generate_and_discriminate(self):
+        noise = tf.TensorSpec([None, self.latent_dim], tf.float32, name="noise")
+        images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
+        return [
+            self._endpoint("generate", lambda noise, labels=None:
+                           {"images": self._generate(noise, labels)}, [noise]),
+            self._endpoint("discriminate", lambda images, labels=None:
+                           {"score": self._discriminate(images, labels)}, [images]),
+        ]
+
+    def serving_endpoints(self):
+        """``sample`` (default; num_samples, seed), ``generate`` (noise), ``discriminate``."""
+        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
+        sample = self._endpoint("sample", lambda num_samples, seed, labels=None:
+                                {"images": self._sample(num_samples, seed, labels)},
+                                [scalar("num_samples"), scalar("seed")])
+        return [sample, *self._generate_and_discriminate()]
+
+    def tflite_endpoints(self):
+        """``generate`` (noise in), ``discriminate`` and ``sample`` drawing its own noise with
+        the builtin RandomStandardNormal."""
+        def sample(num_samples, labels=None):
+            noise = tf.random.normal(tf.stack([num_samples, self.latent_dim]))
+            return {"images": self._generate(noise, labels)}
+
+        return [*self._generate_and_discriminate(),
+                self._endpoint("sample", sample, [tf.TensorSpec([], tf.int32, "num_samples")],
+                               deterministic=False)]
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class ConditionalGAN(GAN):
+    """A GAN whose generator and discriminator both see the class label (Mirza & Osindero).
+
+    Example:
+        >>> cgan = ConditionalGAN(num_classes=10, latent_dim=8, hidden_units=(32,))
+        >>> cgan.sample(3, seed=0, labels=[0, 1, 2]).shape
+        TensorShape([3, 8, 8, 1])
+    """
+
+    def __init__(self, num_classes=10, **kwargs):
+        if num_classes is None:
+            v.fail("num_classes", "None", "a positive number of classes for a conditional GAN")
+        super().__init__(num_classes=num_classes, **kwargs)

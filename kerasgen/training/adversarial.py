@@ -1,0 +1,126 @@
+"""The adversarial training style, shared by the GAN family.
+
+A family implements
+
+    discriminator_losses(real, condition, seed) -> {"d_loss": [B], ...}
+    generator_losses(batch_size, condition, seed) -> {"g_loss": [B], ...}
+
+and exposes `generator` and `discriminator` networks. One step of the skeleton:
+
+    repeat d_steps times (fresh noise each time, the same real batch):
+        d_loss = sum_i d_loss_i / global_batch ;  d_optimizer.apply(d gradients)
+        if clip_value: clip every discriminator weight to [-clip_value, clip_value]
+    g_loss = sum_i g_loss_i / global_batch ;      g_optimizer.apply(g gradients)
+
+``compile(d_optimizer=..., g_optimizer=...)`` builds both optimizers at once, so ``.keras`` saving
+and ``BackupAndRestore`` keep their state; the generator's optimizer is ``model.optimizer`` and
+its step counter keys every noise draw (stateless), so a resumed run is exact.
+
+Example:
+    >>> # gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+    >>> #             g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    >>> # gan.fit(images, epochs=10)   # logs d_loss, g_loss
+"""
+
+import keras
+import tensorflow as tf
+
+from kerasgen.models.base import GenerativeModel, unpack
+from kerasgen.utils import validation as v
+from kerasgen.utils.noise import step_seed
+
+SALT_DISCRIMINATOR = 10   # + the discriminator step index
+SALT_GENERATOR = 5
+SALT_VALIDATION = 1000
+
+
+def default_gan_optimizer():
+    """Adam(2e-4, beta_1=0.5), the DCGAN recipe."""
+    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+
+
+class AdversarialModel(GenerativeModel):
+    """Base class of models trained by a discriminator/generator game.
+
+    Args:
+        d_steps: discriminator updates per generator update.
+        clip_value: clip discriminator weights to this magnitude after each update (WGAN).
+    """
+
+    def __init__(self, d_steps=1, clip_value=None, **kwargs):
+        super().__init__(**kwargs)
+        self.d_steps = v.check_positive_int("d_steps", d_steps)
+        self.clip_value = None if clip_value is None else v.check_positive_float(
+            "clip_value", clip_value)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(d_steps=self.d_steps, clip_value=self.clip_value)
+        return config
+
+    # ------------------------------------------------------------------ optimizers
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        if "optimizer" in kwargs:
+            v.fail("optimizer", "an `optimizer` argument",
+                   "`d_optimizer` and `g_optimizer` for an adversarial model")
+        super().compile(optimizer=keras.optimizers.get(g_optimizer or default_gan_optimizer()),
+                        **kwargs)
+        self.d_optimizer = keras.optimizers.get(d_optimizer or default_gan_optimizer())
+        # Built now, so that saving and BackupAndRestore see (and restore) their variables.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.optimizer.build(self.generator.trainable_variables)
+
+    def get_compile_config(self):
+        if not getattr(self, "compiled", False):
+            return None
+        return {"d_optimizer": keras.optimizers.serialize(self.d_optimizer),
+                "g_optimizer": keras.optimizers.serialize(self.optimizer)}
+
+    def compile_from_config(self, config):
+        self.compile(d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]),
+                     g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]))
+
+    # ------------------------------------------------------------------ the step
+    def discriminator_losses(self, real, condition, seed, training=True):
+        raise NotImplementedError
+
+    def generator_losses(self, batch_size, condition, seed, training=True):
+        raise NotImplementedError
+
+    def to_model_space(self, images):
+        raise NotImplementedError
+
+    def _discriminator_step(self, real, condition, seed):
+        variables = self.discriminator.trainable_variables
+        with tf.GradientTape() as tape:
+            losses = self.discriminator_losses(real, condition, seed)
+            loss = tf.nn.compute_average_loss(losses["d_loss"])
+        self.d_optimizer.apply(tape.gradient(loss, variables), variables)
+        if self.clip_value is not None:
+            for variable in variables:
+                variable.assign(tf.clip_by_value(variable, -self.clip_value, self.clip_value))
+        return losses
+
+    def train_step(self, data):
+        images, labels = unpack(data)
+        real, condition = self.to_model_space(images), self.one_hot(labels)
+        step = self.optimizer.iterations
+        for index in range(self.d_steps):
+            d_losses = self._discriminator_step(
+                real, condition, step_seed(self.seed, step, SALT_DISCRIMINATOR + index))
+        variables = self.generator.trainable_variables
+        with tf.GradientTape() as tape:
+            g_losses = self.generator_losses(tf.shape(real)[0], condition,
+                                             step_seed(self.seed, step, SALT_GENERATOR))
+            loss = tf.nn.compute_average_loss(g_losses["g_loss"])
+        self.optimizer.apply(tape.gradient(loss, variables), variables)
+        return self.report({**d_losses, **g_losses})
+
+    def test_step(self, data):
+        images, labels = unpack(data)
+        real, condition = self.to_model_space(images), self.one_hot(labels)
+        seed = step_seed(self.seed, self.optimizer.iterations, SALT_VALIDATION)
+        losses = self.discriminator_losses(real, condition, seed, training=False)
+        losses.update(self.generator_losses(tf.shape(real)[0], condition, seed + 1,
+                                            training=False))
+        return self.report(losses)
