@@ -14,6 +14,7 @@ TF Serving ``model_base_path``. Bad arguments exit with status 2 and one line on
 
 import argparse
 import ast
+import inspect
 import json
 import os
 import pathlib
@@ -92,7 +93,7 @@ def _export(model, directory, name, fmt, version):
 def cmd_train(args):
     from kerasgen import data
     from kerasgen.models.registry import create_model
-    from kerasgen.training import NaNGuard, adam
+    from kerasgen.training import NaNGuard
 
     info = data.dataset_info(args.data)
     model = create_model(args.model, info, _parse_set(args.set))
@@ -105,7 +106,7 @@ def cmd_train(args):
     name = args.name or f"{args.model}-{args.data}"
     directory = pathlib.Path(args.out) / name
     directory.mkdir(parents=True, exist_ok=True)
-    model.compile(optimizer=adam(args.learning_rate))
+    model.compile_with_defaults(args.learning_rate)
     start = time.perf_counter()
     history = model.fit(train, validation_data=test, epochs=args.epochs, callbacks=[NaNGuard()],
                         verbose=args.verbose)
@@ -135,7 +136,14 @@ def cmd_sample(args):
         labels = args.labels if args.labels else [i % model.num_classes for i in range(args.num)]
         if len(labels) != args.num:
             raise UsageError(f"`--labels` must give {args.num} labels; received {len(labels)}.")
-    images = model.sample(args.num, seed=args.seed, temperature=args.temperature, labels=labels)
+    options = {k: getattr(args, k) for k in ("temperature", "truncation")
+               if getattr(args, k) is not None}
+    accepted = inspect.signature(model.sample).parameters
+    for key in options:
+        if key not in accepted:
+            raise UsageError(f"`--{key}` is not an option of {type(model).__name__}.sample; "
+                             f"received {options[key]}.")
+    images = model.sample(args.num, seed=args.seed, labels=labels, **options)
     out = pathlib.Path(args.out) if args.out else directory / f"samples_seed{args.seed}.png"
     save_image_grid(images, out, model.num_levels)
     print(str(out))
@@ -151,7 +159,7 @@ def cmd_evaluate(args):
     images, labels = data.load_arrays(name, "test", data_dir=data_dir,
                                       max_examples=args.max_examples)
     report = model.evaluation_report(images, labels if model.is_conditional else None,
-                                     importance_samples=args.importance_samples)
+                                     importance_samples=args.importance_samples, seed=0)
     print(json.dumps({"data": name, "split": "test", **report}))
 
 
@@ -198,7 +206,8 @@ def build_parser():
     train.add_argument("--epochs", type=_positive_int, default=10)
     train.add_argument("--batch-size", type=_positive_int, default=64)
     train.add_argument("--max-examples", type=_positive_int, default=None)
-    train.add_argument("--learning-rate", type=float, default=1e-3)
+    train.add_argument("--learning-rate", type=float, default=None,
+                       help="default: the training style's (1e-3 likelihood, 2e-4 GAN)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="saved_models")
     train.add_argument("--name", default=None, help="run name (default MODEL-DATA)")
@@ -212,7 +221,9 @@ def build_parser():
     sample.add_argument("dir")
     sample.add_argument("--num", type=_positive_int, default=64)
     sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument("--temperature", type=float, default=1.0)
+    sample.add_argument("--temperature", type=float, default=None, help="VAE prior scale")
+    sample.add_argument("--truncation", type=float, default=None,
+                        help="GAN noise truncated to [-t, t]")
     sample.add_argument("--labels", type=int, nargs="+", default=None)
     sample.add_argument("--out", default=None)
     sample.set_defaults(func=cmd_sample)

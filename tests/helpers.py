@@ -32,6 +32,9 @@ _TINY = {
     models.DenoisingAutoencoder: dict(latent_dim=4, hidden_units=(32,)),
     models.VAE: dict(latent_dim=2, hidden_units=(32,)),
     models.ConditionalVAE: dict(num_classes=10, latent_dim=2, hidden_units=(32,)),
+    models.GAN: dict(latent_dim=4, hidden_units=(32,), filters=(8, 16)),
+    models.ConditionalGAN: dict(num_classes=10, latent_dim=4, hidden_units=(32,),
+                                filters=(8, 16)),
 }
 
 METRIC_NAMES = {

@@ -18,7 +18,8 @@ TRAIN = ["--epochs", "1", "--batch-size", "32", "--max-examples", "128", "--verb
 def runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs")
     for model, extra in [("vae", ["--set", "latent_dim=3", "--set", "hidden_units=(16,)"]),
-                         ("cvae", []), ("denoising-autoencoder", [])]:
+                         ("cvae", []), ("denoising-autoencoder", []),
+                         ("wgan-gp", ["--set", "filters=(8,16)", "--set", "d_steps=2"])]:
         assert main(["train", model, "--out", str(out), *TRAIN, *extra]) == 0
     return out
 
@@ -60,6 +61,20 @@ def test_evaluate_prints_one_json_object(runs, capsys):
     assert np.isclose(report["bits_per_dim"], report["nll_nats"] / (64 * np.log(2)))
     assert main(["evaluate", str(runs / "denoising-autoencoder-digits")]) == 0
     assert 0 < json.loads(capsys.readouterr().out)["reconstruction_mse"] < 1
+
+
+def test_gan_runs_sample_evaluate_and_serve(runs, capsys, tmp_path):
+    run = runs / "wgan-gp-digits"
+    assert json.loads((run / "run.json").read_text())["final"]["gradient_penalty"] >= 0
+    assert main(["sample", str(run), "--num", "4", "--truncation", "1.5",
+                 "--out", str(tmp_path / "g.png")]) == 0
+    assert main(["sample", str(run), "--temperature", "0.5"]) == 2
+    assert "`--temperature`" in capsys.readouterr().err
+    assert main(["evaluate", str(run), "--max-examples", "20"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {"discriminator_score_real", "discriminator_score_generated"} <= set(report)
+    loaded = tf.saved_model.load(str(run / "1"))
+    assert {"sample", "generate", "discriminate"} <= set(loaded.signatures)
 
 
 def test_export_new_version(runs, capsys):

@@ -124,6 +124,10 @@ class GenerativeModel(keras.Model):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself; avoid Keras' warning
         return super().fit(x, y, validation_data=validation_data, **kwargs)
 
+    def compile_with_defaults(self, learning_rate=None):
+        """Compile with the optimizer this training style is tuned for (Adam, 1e-3)."""
+        self.compile(optimizer=keras.optimizers.Adam(learning_rate or 1e-3))
+
     # ------------------------------------------------------------------ export contract
     def serving_endpoints(self):
         """Ordered list of `kerasgen.export.Endpoint`s for TF Serving (first = default)."""

@@ -10,6 +10,7 @@ and must name arguments the model's config has.
 import dataclasses
 
 from kerasgen.models.autoencoder import Autoencoder, ConvAutoencoder, DenoisingAutoencoder
+from kerasgen.models.gan import GAN, ConditionalGAN
 from kerasgen.models.vae import VAE, ConditionalVAE
 from kerasgen.utils.validation import fail
 
@@ -29,6 +30,17 @@ MODELS = {
     "vae": ModelPreset(VAE, {}, "VAE, dense networks, Bernoulli decoder"),
     "conv-vae": ModelPreset(VAE, {"network": "conv"}, "VAE, convolutional networks"),
     "cvae": ModelPreset(ConditionalVAE, {}, "class-conditional VAE"),
+    "gan": ModelPreset(GAN, {}, "GAN, MLP pair, non-saturating loss"),
+    "dcgan": ModelPreset(GAN, {"network": "conv", "normalization": "batch"},
+                         "DCGAN: strided-conv discriminator, transposed-conv generator, BN"),
+    "wgan": ModelPreset(GAN, {"network": "conv", "loss": "wasserstein", "clip_value": 0.01,
+                              "d_steps": 5}, "WGAN: Wasserstein loss, weight clipping"),
+    "wgan-gp": ModelPreset(GAN, {"network": "conv", "loss": "wasserstein",
+                                 "gradient_penalty": 10.0, "d_steps": 5,
+                                 "normalization": "layer"},
+                           "WGAN-GP: Wasserstein loss, gradient penalty"),
+    "cgan": ModelPreset(ConditionalGAN, {"network": "conv", "normalization": "batch"},
+                        "conditional DCGAN (labels condition both networks)"),
 }
 
 
@@ -42,7 +54,7 @@ def create_model(name, info, overrides=None):
         fail("model", repr(name), "one of " + ", ".join(list_models()))
     preset = MODELS[name]
     kwargs = dict(preset.kwargs, image_shape=info.image_shape, num_levels=info.num_levels)
-    if issubclass(preset.cls, ConditionalVAE):
+    if issubclass(preset.cls, (ConditionalVAE, ConditionalGAN)):
         kwargs["num_classes"] = info.num_classes
     overrides = dict(overrides or {})
     known = set(preset.cls(**kwargs).get_config()) - {"name", "trainable", "dtype"}

@@ -70,6 +70,12 @@ class AdversarialModel(GenerativeModel):
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.optimizer.build(self.generator.trainable_variables)
 
+    def compile_with_defaults(self, learning_rate=None):
+        """Adam(2e-4, beta_1=0.5) for both networks (the DCGAN recipe), or `learning_rate`."""
+        def make():
+            return keras.optimizers.Adam(learning_rate=learning_rate or 2e-4, beta_1=0.5)
+        self.compile(d_optimizer=make(), g_optimizer=make())
+
     def get_compile_config(self):
         if not getattr(self, "compiled", False):
             return None

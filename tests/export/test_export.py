@@ -18,7 +18,7 @@ from kerasgen.export import (
     replay_warmup_requests,
     run_tflite,
 )
-from kerasgen.models import VAE, ConditionalVAE, DenoisingAutoencoder
+from kerasgen.models import GAN, VAE, ConditionalGAN, ConditionalVAE, DenoisingAutoencoder
 
 FRESH_PROCESS = r"""
 import json, sys
@@ -40,7 +40,7 @@ np.savez(out_file, **results)
 def _trained(cls, **kwargs):
     images, labels = data.load_arrays("digits", max_examples=256)
     model = cls(latent_dim=4, hidden_units=(32,), filters=(8, 16), **kwargs)
-    model.compile(optimizer="adam")
+    model.compile_with_defaults()
     model.fit(images, labels if model.is_conditional else None, batch_size=64, epochs=1,
               verbose=0)
     return model
@@ -51,6 +51,8 @@ MODELS = {
     "conv-cvae-logistic": lambda: _trained(ConditionalVAE, num_classes=10, network="conv",
                                            likelihood="discretized_logistic"),
     "dae": lambda: _trained(DenoisingAutoencoder, corruption="masking", noise_level=0.25),
+    "dcgan": lambda: _trained(GAN, network="conv", normalization="batch"),
+    "cgan": lambda: _trained(ConditionalGAN, num_classes=10),
 }
 
 
@@ -104,6 +106,8 @@ def test_warmup_records_cover_every_signature_and_replay(model, tmp_path):
 
 
 def test_tflite_equals_keras(model, tmp_path):
+    if not hasattr(model, "decode"):
+        pytest.skip("generator models: see test_tflite_generator_equals_keras")
     path, report = export_tflite(model, tmp_path / "m.tflite")
     deterministic = [e.name for e in model.tflite_endpoints() if e.deterministic]
     assert deterministic and all(report[name] is not None for name in deterministic)
@@ -145,3 +149,21 @@ def test_existing_version_without_overwrite_is_refused(tmp_path):
 def test_endpoint_inputs_must_be_named():
     with pytest.raises(ValueError, match="needs a name"):
         Endpoint("f", lambda x: {"y": x}, [tf.TensorSpec([None], tf.float32)])
+
+
+@pytest.mark.parametrize("name", ["dcgan", "cgan"])
+def test_tflite_generator_equals_keras(name, tmp_path):
+    model = MODELS[name]()
+    path, report = export_tflite(model, tmp_path / "g.tflite")
+    assert report["generate"] is not None and report["discriminate"] is not None
+    assert report["sample"] is None
+    noise = np.random.default_rng(0).standard_normal([6, model.latent_dim]).astype(np.float32)
+    images, labels = data.load_arrays("digits", "test", max_examples=6)
+    extra = {"labels": labels} if model.is_conditional else {}
+    np.testing.assert_allclose(run_tflite(path, "generate", noise=noise, **extra)["images"] / 16,
+                               model.generate(noise, **extra).numpy() / 16, atol=1e-5)
+    np.testing.assert_allclose(
+        run_tflite(path, "discriminate", images=images.astype(np.float32), **extra)["score"],
+        model.discriminate(images, **extra), atol=1e-5)
+    drawn = run_tflite(path, "sample", num_samples=np.int32(6), **extra)["images"]
+    assert drawn.shape == (6, 8, 8, 1) and np.all((drawn >= 0) & (drawn <= 16))

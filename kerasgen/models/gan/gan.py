@@ -204,6 +204,16 @@ class GAN(AdversarialModel):
         images = self.check_images(images)
         return self._discriminate(images, self.check_labels(labels, len(images))).numpy()
 
+    def evaluation_report(self, images, labels=None, seed=0, **unused):
+        """Discriminator scores of test images and of as many samples (``kerasgen evaluate``).
+        Classifier-based sample metrics are in `kerasgen.evaluation` once they land."""
+        images = self.check_images(images)
+        labels = self.check_labels(labels, len(images))
+        fake = self._sample(len(images), seed, labels)
+        return {"discriminator_score_real": float(np.mean(self._discriminate(images, labels))),
+                "discriminator_score_generated": float(np.mean(self._discriminate(fake, labels))),
+                "num_examples": int(len(images))}
+
     # ------------------------------------------------------------------ export
     def _endpoint(self, name, function, specs, deterministic=True):
         labels = [tf.TensorSpec([None], tf.int32, name="labels")] if self.is_conditional else []
