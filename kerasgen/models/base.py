@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasgen.export.endpoints import Endpoint
 from kerasgen.utils import validation as v
 
 
@@ -91,6 +92,14 @@ class GenerativeModel(keras.Model):
     def check_num_samples(self, num_samples):
         return v.check_positive_int("num_samples", num_samples)
 
+    def resolve_seed(self, seed):
+        """The user's integer seed, or a fresh random one for ``seed=None``."""
+        if seed is None:
+            return int(np.random.randint(2**31 - 1))
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            v.fail("seed", repr(seed), "an integer or None")
+        return int(seed)
+
     def one_hot(self, labels):
         if not self.is_conditional:
             return None
@@ -129,6 +138,11 @@ class GenerativeModel(keras.Model):
         self.compile(optimizer=keras.optimizers.Adam(learning_rate or 1e-3))
 
     # ------------------------------------------------------------------ export contract
+    def endpoint(self, name, function, specs, deterministic=True):
+        """An `Endpoint` whose inputs are `specs`, plus ``labels`` for conditional models."""
+        labels = [tf.TensorSpec([None], tf.int32, name="labels")] if self.is_conditional else []
+        return Endpoint(name, function, list(specs) + labels, deterministic=deterministic)
+
     def serving_endpoints(self):
         """Ordered list of `kerasgen.export.Endpoint`s for TF Serving (first = default)."""
         raise NotImplementedError(f"{type(self).__name__} defines no serving endpoints")

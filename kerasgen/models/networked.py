@@ -14,7 +14,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasgen.export.endpoints import Endpoint
 from kerasgen.networks import NETWORK_KINDS, build_decoder, build_encoder, given_or_built
 from kerasgen.training.maximum_likelihood import MaximumLikelihoodModel
 from kerasgen.utils import validation as v
@@ -122,12 +121,6 @@ class EncoderDecoderModel(MaximumLikelihoodModel):
         latents = tf.TensorSpec([None, self.latent_dim], tf.float32, name="latents")
         labels = tf.TensorSpec([None], tf.int32, name="labels") if self.is_conditional else None
         return images, latents, labels
-
-    def endpoint(self, name, function, specs, deterministic=True):
-        """An `Endpoint` whose inputs are `specs` plus ``labels`` for conditional models."""
-        labels = self.input_specs()[2]
-        return Endpoint(name, function, list(specs) + ([labels] if labels else []),
-                        deterministic=deterministic)
 
     def codec_endpoints(self):
         """``encode``, ``decode`` and ``reconstruct``, shared by every encoder-decoder model."""

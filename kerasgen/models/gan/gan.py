@@ -39,7 +39,6 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data import transforms
-from kerasgen.export.endpoints import Endpoint
 from kerasgen.networks import NETWORK_KINDS, NORMALIZATIONS, build_decoder, build_encoder
 from kerasgen.networks import given_or_built
 from kerasgen.training.adversarial import AdversarialModel
@@ -187,8 +186,7 @@ class GAN(AdversarialModel):
         labels = self.check_labels(labels, num_samples)
         if truncation is not None:
             truncation = v.check_positive_float("truncation", truncation)
-        seed = np.random.randint(2**31 - 1) if seed is None else int(seed)
-        return self._sample(num_samples, seed, labels, truncation)
+        return self._sample(num_samples, self.resolve_seed(seed), labels, truncation)
 
     def generate(self, noise, labels=None):
         """Images from given noise ``[N, latent_dim]``."""
@@ -215,24 +213,20 @@ class GAN(AdversarialModel):
                 "num_examples": int(len(images))}
 
     # ------------------------------------------------------------------ export
-    def _endpoint(self, name, function, specs, deterministic=True):
-        labels = [tf.TensorSpec([None], tf.int32, name="labels")] if self.is_conditional else []
-        return Endpoint(name, function, list(specs) + labels, deterministic=deterministic)
-
     def _generate_and_discriminate(self):
         noise = tf.TensorSpec([None, self.latent_dim], tf.float32, name="noise")
         images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
         return [
-            self._endpoint("generate", lambda noise, labels=None:
+            self.endpoint("generate", lambda noise, labels=None:
                            {"images": self._generate(noise, labels)}, [noise]),
-            self._endpoint("discriminate", lambda images, labels=None:
+            self.endpoint("discriminate", lambda images, labels=None:
                            {"score": self._discriminate(images, labels)}, [images]),
         ]
 
     def serving_endpoints(self):
         """``sample`` (default; num_samples, seed), ``generate`` (noise), ``discriminate``."""
         scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
-        sample = self._endpoint("sample", lambda num_samples, seed, labels=None:
+        sample = self.endpoint("sample", lambda num_samples, seed, labels=None:
                                 {"images": self._sample(num_samples, seed, labels)},
                                 [scalar("num_samples"), scalar("seed")])
         return [sample, *self._generate_and_discriminate()]
@@ -245,7 +239,7 @@ class GAN(AdversarialModel):
             return {"images": self._generate(noise, labels)}
 
         return [*self._generate_and_discriminate(),
-                self._endpoint("sample", sample, [tf.TensorSpec([], tf.int32, "num_samples")],
+                self.endpoint("sample", sample, [tf.TensorSpec([], tf.int32, "num_samples")],
                                deterministic=False)]
 
 

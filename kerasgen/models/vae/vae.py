@@ -140,8 +140,7 @@ class VAE(EncoderDecoderModel):
         num_samples = self.check_num_samples(num_samples)
         v.check_positive_float("temperature", temperature)
         labels = self.check_labels(labels, num_samples)
-        seed = np.random.randint(2**31 - 1) if seed is None else int(seed)
-        return self._sample(num_samples, seed, temperature, labels)
+        return self._sample(num_samples, self.resolve_seed(seed), temperature, labels)
 
     def log_prob(self, images, labels=None, num_samples=1, seed=0, binarization_seed=None):
         """Estimate of log p(x) in nats per image: the ELBO at ``num_samples=1``, the
