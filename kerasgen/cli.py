@@ -158,8 +158,18 @@ def cmd_evaluate(args):
     data_dir = args.data_dir or run.get("data_dir")
     images, labels = data.load_arrays(name, "test", data_dir=data_dir,
                                       max_examples=args.max_examples)
+    extra = {}
+    if hasattr(model, "discriminate"):  # sample quality needs the dataset's classifier
+        from kerasgen.evaluation import get_classifier
+
+        extra["classifier"] = get_classifier(name, data_dir=data_dir)
+        extra["classifier_test_accuracy"] = extra["classifier"].test_accuracy
+    accuracy = extra.pop("classifier_test_accuracy", None)
     report = model.evaluation_report(images, labels if model.is_conditional else None,
-                                     importance_samples=args.importance_samples, seed=0)
+                                     importance_samples=args.importance_samples, seed=0,
+                                     **extra)
+    if accuracy is not None:
+        report["classifier_test_accuracy"] = accuracy
     print(json.dumps({"data": name, "split": "test", **report}))
 
 

@@ -63,7 +63,8 @@ def test_evaluate_prints_one_json_object(runs, capsys):
     assert 0 < json.loads(capsys.readouterr().out)["reconstruction_mse"] < 1
 
 
-def test_gan_runs_sample_evaluate_and_serve(runs, capsys, tmp_path):
+def test_gan_runs_sample_evaluate_and_serve(runs, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("KERASGEN_CACHE_DIR", str(tmp_path / "cache"))
     run = runs / "wgan-gp-digits"
     assert json.loads((run / "run.json").read_text())["final"]["gradient_penalty"] >= 0
     assert main(["sample", str(run), "--num", "4", "--truncation", "1.5",
@@ -72,7 +73,11 @@ def test_gan_runs_sample_evaluate_and_serve(runs, capsys, tmp_path):
     assert "`--temperature`" in capsys.readouterr().err
     assert main(["evaluate", str(run), "--max-examples", "20"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert {"discriminator_score_real", "discriminator_score_generated"} <= set(report)
+    assert {"discriminator_score_real", "discriminator_score_generated", "frechet_distance",
+            "kernel_distance", "classifier_score", "modes_covered", "class_kl",
+            "classifier_test_accuracy"} <= set(report)
+    assert report["classifier_test_accuracy"] > 0.9 and 1.0 <= report["classifier_score"] <= 10
+    assert (tmp_path / "cache" / "classifier-digits.keras").is_file()
     loaded = tf.saved_model.load(str(run / "1"))
     assert {"sample", "generate", "discriminate"} <= set(loaded.signatures)
 

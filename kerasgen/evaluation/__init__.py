@@ -6,3 +6,13 @@ from kerasgen.evaluation.likelihood import (
     nats_to_bits_per_dim,
 )
 from kerasgen.evaluation.novelty import NoveltyDetector, calibrate_threshold
+from kerasgen.evaluation.classifier import (
+    Classifier,
+    classifier_score,
+    frechet_distance,
+    get_classifier,
+    kernel_distance,
+    label_agreement,
+    mode_coverage,
+    sample_quality,
+)

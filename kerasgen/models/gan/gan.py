@@ -202,15 +202,23 @@ class GAN(AdversarialModel):
         images = self.check_images(images)
         return self._discriminate(images, self.check_labels(labels, len(images))).numpy()
 
-    def evaluation_report(self, images, labels=None, seed=0, **unused):
-        """Discriminator scores of test images and of as many samples (``kerasgen evaluate``).
-        Classifier-based sample metrics are in `kerasgen.evaluation` once they land."""
+    def evaluation_report(self, images, labels=None, seed=0, classifier=None, **unused):
+        """Test metrics (``kerasgen evaluate``): discriminator scores of the test images and
+        of as many samples, and with a `kerasgen.evaluation.Classifier` the sample-quality
+        metrics (Frechet and kernel classifier distance, classifier score, mode coverage,
+        and label agreement for conditional models, which sample the test labels)."""
+        from kerasgen.evaluation.classifier import sample_quality
+
         images = self.check_images(images)
         labels = self.check_labels(labels, len(images))
-        fake = self._sample(len(images), seed, labels)
-        return {"discriminator_score_real": float(np.mean(self._discriminate(images, labels))),
-                "discriminator_score_generated": float(np.mean(self._discriminate(fake, labels))),
-                "num_examples": int(len(images))}
+        generated = self._sample(len(images), seed, labels).numpy()
+        report = {"discriminator_score_real": float(np.mean(self._discriminate(images, labels))),
+                  "discriminator_score_generated": float(np.mean(
+                      self._discriminate(generated, labels))),
+                  "num_examples": int(len(images))}
+        if classifier is not None:
+            report.update(sample_quality(classifier, generated, images, generated_labels=labels))
+        return report
 
     # ------------------------------------------------------------------ export
     def _generate_and_discriminate(self):

@@ -1,0 +1,185 @@
+"""Offline sample-quality metrics from a small classifier trained on the real data.
+
+No network here, so no Inception network: each image dataset gets a small convolutional
+classifier, trained by the package on the real training split and cached to disk
+(``$KERASGEN_CACHE_DIR`` or ``~/.cache/kerasgen``). Its penultimate layer gives features and its
+softmax gives class probabilities p(y | x), from which:
+
+#### Mathematical details
+
+    Frechet classifier distance  |mu_a - mu_b|^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2))
+                                 (Gaussian fits of the two feature sets; Heusel et al. 2017)
+    kernel classifier distance   unbiased MMD^2 with k(x, y) = (x.y / d + 1)^3 (Binkowski 2018)
+    classifier score             exp(E_x KL(p(y|x) || p(y)))  in [1, num_classes]
+                                 (the Inception-score form; Salimans et al. 2016)
+    mode coverage                classes receiving at least `min_share` of the expected count
+                                 of samples, and KL(histogram of generated || histogram of data)
+    label agreement              fraction of conditional samples classified as requested
+
+Example:
+    >>> # clf = get_classifier("digits")
+    >>> # report = sample_quality(clf, generated_images, real_test_images)
+    >>> # report["frechet_distance"], report["classifier_score"], report["mode_coverage"]
+"""
+
+import os
+import pathlib
+import warnings
+
+import keras
+import numpy as np
+from scipy import linalg
+
+from kerasgen.data import transforms
+from kerasgen.utils.validation import check_positive_int, fail
+
+FEATURES_LAYER = "features"
+
+
+def cache_dir(path=None):
+    path = path or os.environ.get("KERASGEN_CACHE_DIR") or pathlib.Path.home() / ".cache" / \
+        "kerasgen"
+    return pathlib.Path(path)
+
+
+def build_classifier(image_shape, num_classes, feature_dim=64):
+    """A small convnet: two conv stages, a `features` layer, a softmax head."""
+    inputs = keras.Input(image_shape, name="images")
+    h = keras.layers.Conv2D(32, 3, padding="same", activation="relu")(inputs)
+    h = keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(h)
+    h = keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(h)
+    h = keras.layers.Flatten()(h)
+    h = keras.layers.Dropout(0.3)(h)
+    features = keras.layers.Dense(feature_dim, activation="relu", name=FEATURES_LAYER)(h)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="probabilities")(
+        features)
+    return keras.Model(inputs, outputs, name="classifier")
+
+
+class Classifier:
+    """A trained classifier for one dataset: `features(images)` and `probabilities(images)`
+    of integer images in the data's range."""
+
+    def __init__(self, model, num_levels, test_accuracy=None):
+        self.model, self.num_levels, self.test_accuracy = model, num_levels, test_accuracy
+        self._features = keras.Model(model.inputs, model.get_layer(FEATURES_LAYER).output)
+
+    @property
+    def num_classes(self):
+        return self.model.output_shape[-1]
+
+    def _inputs(self, images):
+        return transforms.scale_to_unit(np.asarray(images, np.float32), self.num_levels)
+
+    def features(self, images, batch_size=512):
+        return self._features.predict(self._inputs(images), batch_size=batch_size, verbose=0)
+
+    def probabilities(self, images, batch_size=512):
+        return self.model.predict(self._inputs(images), batch_size=batch_size, verbose=0)
+
+
+def get_classifier(dataset="digits", data_dir=None, directory=None, epochs=None, seed=0):
+    """The cached classifier for `dataset`, trained on its training split on first use."""
+    from kerasgen import data
+
+    info = data.dataset_info(dataset)
+    path = cache_dir(directory) / f"classifier-{dataset}.keras"
+    if path.is_file():
+        model = keras.models.load_model(path)
+    else:
+        images, labels = data.load_arrays(dataset, "train", data_dir=data_dir)
+        keras.utils.set_random_seed(seed)
+        model = build_classifier(info.image_shape, info.num_classes)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        epochs = epochs or (30 if len(images) < 10_000 else 3)
+        model.fit(transforms.scale_to_unit(images, info.num_levels).numpy(), labels,
+                  batch_size=128, epochs=epochs, verbose=0)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save(path)
+    classifier = Classifier(model, info.num_levels)
+    test_images, test_labels = data.load_arrays(dataset, "test", data_dir=data_dir,
+                                                max_examples=2000)
+    classifier.test_accuracy = label_agreement(classifier.probabilities(test_images),
+                                               test_labels)
+    return classifier
+
+
+def _check_matrix(name, x, min_rows=2):
+    x = np.asarray(x, np.float64)
+    if x.ndim != 2 or x.shape[0] < min_rows or not np.all(np.isfinite(x)):
+        fail(name, f"an array of shape {x.shape}",
+             f"a finite [N >= {min_rows}, D] matrix of features or probabilities")
+    return x
+
+
+def frechet_distance(features_a, features_b):
+    a, b = _check_matrix("features_a", features_a), _check_matrix("features_b", features_b)
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    with warnings.catch_warnings():  # dead ReLU features make covariances singular
+        warnings.simplefilter("ignore")
+        root = linalg.sqrtm(cov_a @ cov_b)
+    if not np.all(np.isfinite(root)):  # near-singular product: regularize, as is standard
+        offset = np.eye(len(cov_a)) * 1e-6
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            root = linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
+    value = np.sum((mu_a - mu_b) ** 2) + np.trace(cov_a + cov_b - 2 * np.real(root))
+    return float(max(value, 0.0))
+
+
+def kernel_distance(features_a, features_b):
+    """Unbiased MMD^2 with the cubic polynomial kernel (can be slightly negative)."""
+    a, b = _check_matrix("features_a", features_a), _check_matrix("features_b", features_b)
+    d = a.shape[1]
+    k_aa, k_bb, k_ab = ((x @ y.T / d + 1) ** 3 for x, y in ((a, a), (b, b), (a, b)))
+    m, n = len(a), len(b)
+    return float((k_aa.sum() - np.trace(k_aa)) / (m * (m - 1))
+                 + (k_bb.sum() - np.trace(k_bb)) / (n * (n - 1)) - 2 * k_ab.mean())
+
+
+def classifier_score(probabilities, eps=1e-12):
+    p = _check_matrix("probabilities", probabilities, min_rows=1)
+    marginal = p.mean(0, keepdims=True)
+    kl = np.sum(p * (np.log(p + eps) - np.log(marginal + eps)), axis=1)
+    return float(np.exp(kl.mean()))
+
+
+def class_histogram(probabilities):
+    p = _check_matrix("probabilities", probabilities, min_rows=1)
+    return np.bincount(p.argmax(1), minlength=p.shape[1]) / len(p)
+
+
+def mode_coverage(probabilities, reference_probabilities, min_share=0.2, eps=1e-6):
+    """``{"modes_covered", "num_modes", "class_kl", "collapsed"}``: a class counts as covered
+    when it gets at least `min_share` of the samples the data's histogram would give it."""
+    generated = class_histogram(probabilities)
+    reference = class_histogram(reference_probabilities)
+    covered = int(np.sum(generated >= min_share * reference))
+    kl = float(np.sum(generated * (np.log(generated + eps) - np.log(reference + eps))))
+    return {"modes_covered": covered, "num_modes": int(np.sum(reference > 0)),
+            "class_kl": kl, "collapsed": covered < int(np.sum(reference > 0))}
+
+
+def label_agreement(probabilities, labels):
+    p = _check_matrix("probabilities", probabilities, min_rows=1)
+    labels = np.asarray(labels)
+    if labels.shape != (len(p),):
+        fail("labels", f"shape {labels.shape}", f"({len(p)},), one label per sample")
+    return float(np.mean(p.argmax(1) == labels))
+
+
+def sample_quality(classifier, generated, real, generated_labels=None):
+    """All metrics of `generated` images against `real` ones (integer images, data range)."""
+    check_positive_int("number of generated images", len(generated))
+    gen_p, real_p = classifier.probabilities(generated), classifier.probabilities(real)
+    gen_f, real_f = classifier.features(generated), classifier.features(real)
+    report = {"frechet_distance": frechet_distance(gen_f, real_f),
+              "kernel_distance": kernel_distance(gen_f, real_f),
+              "classifier_score": classifier_score(gen_p),
+              **mode_coverage(gen_p, real_p),
+              "num_generated": int(len(generated)), "num_real": int(len(real))}
+    if generated_labels is not None:
+        report["label_agreement"] = label_agreement(gen_p, generated_labels)
+    return report
