@@ -9,25 +9,31 @@ import math
 import pathlib
 
 import keras
+import numpy as np
 
 from kerasgen.utils.images import save_image_grid
 from kerasgen.utils.validation import check_positive_int, fail
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """Write ``model.sample(num_samples, seed=seed)`` as ``epoch_XXX.png`` after each epoch.
+    """Write ``model.sample(num_samples, seed=seed)`` as ``epoch_XXX.png`` after each epoch,
+    and ``progress.png``: the first `progress_columns` samples of every grid so far, one row
+    per written epoch, top to bottom.
 
     The same `seed` every epoch means the same noise, so the grids show training progress.
     """
 
-    def __init__(self, directory, num_samples=64, seed=0, every=1, **sample_kwargs):
+    def __init__(self, directory, num_samples=64, seed=0, every=1, progress_columns=8,
+                 **sample_kwargs):
         super().__init__()
         self.directory = pathlib.Path(directory)
         self.num_samples = check_positive_int("num_samples", num_samples)
         self.every = check_positive_int("every", every)
         self.seed = seed
+        self.progress_columns = check_positive_int("progress_columns", progress_columns)
         self.sample_kwargs = sample_kwargs
         self.paths = []
+        self._rows = []
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
@@ -35,6 +41,9 @@ class SampleGrid(keras.callbacks.Callback):
         images = self.model.sample(self.num_samples, seed=self.seed, **self.sample_kwargs)
         path = self.directory / f"epoch_{epoch + 1:03d}.png"
         self.paths.append(save_image_grid(images, path, self.model.num_levels))
+        self._rows.append(np.asarray(images)[:self.progress_columns])
+        save_image_grid(np.concatenate(self._rows), self.directory / "progress.png",
+                        self.model.num_levels, columns=len(self._rows[0]))
 
 
 class NaNGuard(keras.callbacks.Callback):

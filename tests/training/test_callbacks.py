@@ -93,7 +93,7 @@ def test_sample_grid_writes_one_png_per_epoch(tmp_path):
     images, _ = digits(64)
     callback = SampleGrid(tmp_path / "grids", num_samples=12, seed=5)
     model.fit(images, batch_size=32, epochs=2, verbose=0, callbacks=[callback])
-    names = sorted(p.name for p in (tmp_path / "grids").iterdir())
+    names = sorted(p.name for p in (tmp_path / "grids").glob("epoch_*.png"))
     assert names == ["epoch_001.png", "epoch_002.png"]
     assert [p.name for p in callback.paths] == names
     # 12 images -> 4 columns x 3 rows of 8x8 with 1-pixel padding, enlarged 4 times.
@@ -105,6 +105,12 @@ def test_sample_grid_writes_one_png_per_epoch(tmp_path):
     np.testing.assert_allclose(pixels[::4, ::4].astype(int), expected.astype(int), atol=1)
     with Image.open(callback.paths[0]) as first:
         assert not np.array_equal(np.asarray(first.convert("L")), pixels)   # training moved on
+    # progress.png: the first 8 samples of each epoch's grid, one row per epoch.
+    with Image.open(tmp_path / "grids" / "progress.png") as png:
+        assert png.size == ((8 * 9 + 1) * 4, (2 * 9 + 1) * 4)
+        progress = np.asarray(png.convert("L"))[::4, ::4]
+    last_row = _tile(np.asarray(model.sample(12, seed=5))[:8], columns=8)
+    np.testing.assert_allclose(progress[9:].astype(int), last_row.astype(int), atol=1)
 
 
 def test_sample_grid_every(tmp_path):
@@ -112,7 +118,7 @@ def test_sample_grid_every(tmp_path):
     images, _ = digits(32)
     callback = SampleGrid(tmp_path, num_samples=4, every=2)
     model.fit(images, batch_size=32, epochs=3, verbose=0, callbacks=[callback])
-    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["epoch_002.png"]
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["epoch_002.png", "progress.png"]
 
 
 def test_time_limit_stops_training():
