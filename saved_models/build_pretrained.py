@@ -19,24 +19,31 @@ PRETRAINED = {
     "digits-denoising-autoencoder": ["denoising-autoencoder", "--epochs", "100",
                                      "--set", "corruption='salt_and_pepper'",
                                      "--set", "noise_level=0.2"],
+    "digits-cgan": ["cgan", "--epochs", "200", "--set", "latent_dim=16",
+                    "--set", "filters=(32,64)", "--set", "hidden_units=(128,)"],
 }
 
 
 def reference_inputs(model):
     from kerasgen import data
 
-    images, _ = data.load_arrays("digits", "test", max_examples=4)
+    images, labels = data.load_arrays("digits", "test", max_examples=4)
     latents = np.random.default_rng(0).standard_normal([4, model.latent_dim]).astype(np.float32)
-    return images, latents
+    return images, latents, (labels if model.is_conditional else None)
 
 
 def reference_outputs(model):
-    """Deterministic outputs of fixed inputs: codes, decoded images, and (VAE) samples."""
-    images, latents = reference_inputs(model)
-    outputs = {"encode": np.asarray(model.encode(images)),
-               "decode": np.asarray(model.decode(latents))}
+    """Deterministic outputs of fixed inputs: codes and decoded images (autoencoders, VAEs),
+    generated images and discriminator scores (GANs), and samples for a fixed seed."""
+    images, latents, labels = reference_inputs(model)
+    if hasattr(model, "generate"):
+        outputs = {"generate": np.asarray(model.generate(latents, labels)),
+                   "discriminate": np.asarray(model.discriminate(images, labels))}
+    else:
+        outputs = {"encode": np.asarray(model.encode(images, labels)),
+                   "decode": np.asarray(model.decode(latents, labels))}
     if hasattr(model, "sample"):
-        outputs["sample_seed0"] = np.asarray(model.sample(4, seed=0))
+        outputs["sample_seed0"] = np.asarray(model.sample(4, seed=0, labels=labels))
     return outputs
 
 
@@ -57,6 +64,7 @@ def build(name, argv):
 
 
 if __name__ == "__main__":
-    for model_name, arguments in PRETRAINED.items():
-        build(model_name, arguments)
+    names = sys.argv[1:] or list(PRETRAINED)  # rebuild some: build_pretrained.py digits-cgan
+    for model_name in names:
+        build(model_name, PRETRAINED[model_name])
         print("built", model_name)
