@@ -1,5 +1,6 @@
 """The example scripts run as written (in their reduced --quick mode)."""
 
+import os
 import subprocess
 import sys
 
@@ -13,7 +14,8 @@ EXAMPLES = sorted((REPO_ROOT / "examples").glob("*.py"))
 @pytest.mark.slow
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_runs(script, tmp_path):
+    env = {**os.environ, "KERASGEN_CACHE_DIR": str(tmp_path / "cache")}
     result = subprocess.run([sys.executable, str(script), "--quick", "--out", str(tmp_path)],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=600)
+                            capture_output=True, text=True, cwd=tmp_path, timeout=600, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert list(tmp_path.glob("*.png")), "the example wrote no image"
+    assert list(tmp_path.glob("**/*.png")), "the example wrote no image"
