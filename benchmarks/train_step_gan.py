@@ -135,6 +135,8 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--models", nargs="+", default=["dcgan", "cgan", "wgan-gp"],
+                        choices=["dcgan", "cgan", "wgan-gp"])
     args = parser.parse_args()
 
     info = kerasgen.data.dataset_info(args.data)
@@ -143,7 +145,7 @@ def main():
     result = {"data": args.data, "batch_size": args.batch_size, "steps": args.steps,
               "repeats": args.repeats, "networks": {k: list(v) if isinstance(v, tuple) else v
                                                     for k, v in NETWORKS.items()}}
-    for kind in ("dcgan", "cgan", "wgan-gp"):
+    for kind in args.models:
         ms = time_epochs(pair(kind, info), data, args.steps, args.repeats)
         ratio = ms["kerasgen"] / ms["keras_io"]
         result[kind] = {"ms_per_step": ms, "ratio_kerasgen_over_keras_io": ratio}
