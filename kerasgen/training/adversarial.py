@@ -3,7 +3,7 @@
 A family implements
 
     discriminator_losses(real, condition, seed) -> {"d_loss": [B], ...}
-    generator_losses(batch_size, condition, seed) -> {"g_loss": [B], ...}
+    generator_losses(real, condition, seed) -> {"g_loss": [B], ...}   (real: statistics terms)
 
 and exposes `generator` and `discriminator` networks. One step of the skeleton:
 
@@ -90,7 +90,7 @@ class AdversarialModel(GenerativeModel):
     def discriminator_losses(self, real, condition, seed, training=True):
         raise NotImplementedError
 
-    def generator_losses(self, batch_size, condition, seed, training=True):
+    def generator_losses(self, real, condition, seed, training=True):
         raise NotImplementedError
 
     def to_model_space(self, images):
@@ -116,7 +116,7 @@ class AdversarialModel(GenerativeModel):
                 real, condition, step_seed(self.seed, step, SALT_DISCRIMINATOR + index))
         variables = self.generator.trainable_variables
         with tf.GradientTape() as tape:
-            g_losses = self.generator_losses(tf.shape(real)[0], condition,
+            g_losses = self.generator_losses(real, condition,
                                              step_seed(self.seed, step, SALT_GENERATOR))
             loss = tf.nn.compute_average_loss(g_losses["g_loss"])
         self.optimizer.apply(tape.gradient(loss, variables), variables)
@@ -127,6 +127,5 @@ class AdversarialModel(GenerativeModel):
         real, condition = self.to_model_space(images), self.one_hot(labels)
         seed = step_seed(self.seed, self.optimizer.iterations, SALT_VALIDATION)
         losses = self.discriminator_losses(real, condition, seed, training=False)
-        losses.update(self.generator_losses(tf.shape(real)[0], condition, seed + 1,
-                                            training=False))
+        losses.update(self.generator_losses(real, condition, seed + 1, training=False))
         return self.report(losses)

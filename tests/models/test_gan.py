@@ -212,3 +212,30 @@ def test_conditional_bad_labels(call, name):
 def test_bad_constructor_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         GAN(**tiny_kwargs(GAN, **kwargs))
+
+
+def test_feature_and_statistics_matching_add_their_terms_to_the_generator_loss():
+    real = tf.constant(np.asarray(digits(16)[0], np.float32) / 8.0 - 1.0)
+    seed = tf.constant([5, 6])
+    plain = _gan()
+    weighted = _gan(feature_matching=2.0, statistics_matching=3.0)
+    weighted.set_weights(plain.get_weights())
+    base = plain.generator_losses(real, None, seed, training=False)["g_loss"].numpy()
+    total = weighted.generator_losses(real, None, seed, training=False)["g_loss"].numpy()
+    # The same noise -> the same fake batch; compute both terms directly in NumPy.
+    fake = plain.generate_model_space(plain._noise(16, seed)).numpy()
+    features = plain.discriminator_features
+    fm = np.sum((features(real).numpy().mean(0) - features(fake).numpy().mean(0)) ** 2)
+    r, f = real.numpy(), fake
+    sm = np.mean((r.mean(0) - f.mean(0)) ** 2) + np.mean((r.std(0) - f.std(0)) ** 2)
+    np.testing.assert_allclose(total - base, np.full(16, 2.0 * fm + 3.0 * sm), rtol=1e-4,
+                               atol=1e-5)
+    assert fm > 0 and sm > 0
+    history = _fit(weighted)
+    assert np.isfinite(history.history["g_loss"][-1])
+
+
+@pytest.mark.parametrize("name", ["feature_matching", "statistics_matching"])
+def test_matching_weights_are_checked(name):
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        GAN(**tiny_kwargs(GAN, **{name: -1.0}))

@@ -47,6 +47,21 @@ from kerasgen.utils import validation as v
 from kerasgen.utils.noise import SALT_LATENT, fixed_seed
 
 
+def _weight(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not 0 <= value < float("inf"):
+        v.fail(name, repr(value), "a finite non-negative weight")
+    return float(value)
+
+
+def statistics_matching_term(real, fake):
+    """|mean(real) - mean(fake)|^2 + |std(real) - std(fake)|^2, per pixel over the batch,
+    averaged over pixels."""
+    mean_gap = tf.reduce_mean(real, 0) - tf.reduce_mean(fake, 0)
+    std_gap = tf.math.reduce_std(real, 0) - tf.math.reduce_std(fake, 0)
+    return tf.reduce_mean(tf.square(mean_gap)) + tf.reduce_mean(tf.square(std_gap))
+
+
 @keras.saving.register_keras_serializable(package="kerasgen")
 class GAN(AdversarialModel):
     """A generator/discriminator pair trained with one of the adversarial losses.
@@ -61,6 +76,10 @@ class GAN(AdversarialModel):
         loss: ``"minimax"``, ``"non_saturating"``, ``"least_squares"``, ``"hinge"`` or
             ``"wasserstein"``.
         gradient_penalty: weight of the WGAN-GP penalty (0 = none).
+        feature_matching: weight of |mean f(x) - mean f(G(z))|^2 added to the generator loss,
+            f = the discriminator's last hidden features (Salimans et al. 2016).
+        statistics_matching: weight of an L2 term pulling the generated batch's per-pixel mean
+            and standard deviation toward the real batch's.
         d_steps, clip_value: see `AdversarialModel`.
         generator, discriminator: optional Keras models used instead of the built ones
             (generator: noise [and one-hot label] -> pre-tanh images; discriminator: images in
@@ -69,7 +88,8 @@ class GAN(AdversarialModel):
 
     def __init__(self, latent_dim=64, network="dense", hidden_units=(256,), filters=(64, 128),
                  normalization=None, loss="non_saturating", gradient_penalty=0.0,
-                 generator=None, discriminator=None, **kwargs):
+                 feature_matching=0.0, statistics_matching=0.0, generator=None,
+                 discriminator=None, **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = v.check_positive_int("latent_dim", latent_dim)
         self.network = v.check_choice("network", network, NETWORK_KINDS)
@@ -77,11 +97,13 @@ class GAN(AdversarialModel):
         self.filters = v.check_int_list("filters", filters)
         self.normalization = v.check_choice("normalization", normalization, NORMALIZATIONS)
         self.loss_kind = v.check_choice("loss", loss, tuple(ADVERSARIAL_LOSSES))
-        if isinstance(gradient_penalty, bool) or not isinstance(gradient_penalty, (int, float)) \
-                or not 0 <= gradient_penalty < float("inf"):
-            v.fail("gradient_penalty", repr(gradient_penalty), "a finite non-negative weight")
-        self.gradient_penalty = float(gradient_penalty)
+        self.gradient_penalty = _weight("gradient_penalty", gradient_penalty)
+        self.feature_matching = _weight("feature_matching", feature_matching)
+        self.statistics_matching = _weight("statistics_matching", statistics_matching)
         self._build_networks(generator, discriminator)
+        # The discriminator's last hidden features: the input of its final layer.
+        self.discriminator_features = keras.Model(self.discriminator.input,
+                                                  self.discriminator.layers[-1].input)
         names = ["d_loss", "g_loss"] + (["gradient_penalty"] if self.gradient_penalty else [])
         self.create_trackers(names)
         self.built = True
@@ -105,7 +127,9 @@ class GAN(AdversarialModel):
         config.update(latent_dim=self.latent_dim, network=self.network,
                       hidden_units=list(self.hidden_units), filters=list(self.filters),
                       normalization=self.normalization, loss=self.loss_kind,
-                      gradient_penalty=self.gradient_penalty)
+                      gradient_penalty=self.gradient_penalty,
+                      feature_matching=self.feature_matching,
+                      statistics_matching=self.statistics_matching)
         for name, custom in self._custom.items():
             config[name] = keras.layers.serialize(getattr(self, name)) if custom else None
         return config
@@ -148,11 +172,25 @@ class GAN(AdversarialModel):
                       "gradient_penalty": penalty}
         return losses
 
-    def generator_losses(self, batch_size, condition, seed, training=True):
+    def generator_losses(self, real, condition, seed, training=True):
         _, g_loss_fn = ADVERSARIAL_LOSSES[self.loss_kind]
-        fake = self.generate_model_space(self._noise(batch_size, seed), condition,
+        fake = self.generate_model_space(self._noise(tf.shape(real)[0], seed), condition,
                                          training=training)
-        return {"g_loss": g_loss_fn(self.critic(fake, condition, training))}
+        g_loss = g_loss_fn(self.critic(fake, condition, training))
+        # Batch-level terms, added to every example's loss (so the batch mean gains them once).
+        if self.feature_matching:
+            g_loss += self.feature_matching * self.feature_matching_term(real, fake, condition,
+                                                                         training)
+        if self.statistics_matching:
+            g_loss += self.statistics_matching * statistics_matching_term(real, fake)
+        return {"g_loss": g_loss}
+
+    def feature_matching_term(self, real, fake, condition=None, training=False):
+        """|mean f(real) - mean f(fake)|^2 over the discriminator's last hidden features."""
+        def mean_features(x):
+            inputs = x if condition is None else [x, condition]
+            return tf.reduce_mean(self.discriminator_features(inputs, training=training), 0)
+        return tf.reduce_sum(tf.square(mean_features(real) - mean_features(fake)))
 
     def call(self, inputs, training=False):
         """Images (data units) from ``noise`` or ``(noise, labels)``."""
