@@ -18,13 +18,12 @@ import argparse
 import json
 import os
 import pathlib
-import statistics
-import time
 
 import keras
 import tensorflow as tf
 
 import kerasgen
+from timing import time_epochs
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 NETWORKS = dict(network="conv", filters=(64, 128), hidden_units=(), latent_dim=64)
@@ -116,16 +115,6 @@ def pair(kind, info):
     return {"kerasgen": ours, "keras_io": baseline}
 
 
-def time_epochs(models, data, steps, repeats):
-    for model in models.values():
-        model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)  # trace and warm up
-    times = {name: [] for name in models}
-    for _ in range(repeats):
-        for name, model in models.items():
-            start = time.perf_counter()
-            model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
-            times[name].append((time.perf_counter() - start) / steps * 1000)
-    return {name: statistics.median(ms) for name, ms in times.items()}
 
 
 def main():

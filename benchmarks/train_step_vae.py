@@ -16,13 +16,12 @@ import argparse
 import json
 import os
 import pathlib
-import statistics
-import time
 
 import keras
 import tensorflow as tf
 
 import kerasgen
+from timing import time_epochs
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 FILTERS, HIDDEN, LATENT = (32, 64), 16, 16
@@ -85,16 +84,6 @@ def make_models(info, jit):
     return {"kerasgen": ours, "keras_io": baseline}
 
 
-def time_epochs(models, data, steps, repeats):
-    times = {name: [] for name in models}
-    for model in models.values():
-        model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)  # trace and warm up
-    for _ in range(repeats):
-        for name, model in models.items():
-            start = time.perf_counter()
-            model.fit(data, epochs=1, steps_per_epoch=steps, verbose=0)
-            times[name].append((time.perf_counter() - start) / steps * 1000)
-    return {name: statistics.median(ms) for name, ms in times.items()}
 
 
 def main():

@@ -52,7 +52,7 @@ def main():
         model = kerasgen.models.VAE(image_shape=info.image_shape, num_levels=info.num_levels,
                                     latent_dim=50, hidden_units=(200, 200),
                                     likelihood="bernoulli")
-        model.compile(optimizer=kerasgen.training.adam(args.learning_rate), jit_compile=True)
+        model.compile(optimizer=keras.optimizers.Adam(args.learning_rate), jit_compile=True)
         limit = TimeLimit(args.minutes, cosine_decay=True)
         start = time.perf_counter()
         history = model.fit(train, epochs=100_000, callbacks=[limit], verbose=2)

@@ -62,7 +62,7 @@ def _load_run(path):
     return keras.models.load_model(path / "model.keras"), run
 
 
-def _write_preview(model, directory, images, labels, seed=0, num=64):
+def _write_preview(model, directory, images, seed=0, num=64):
     from kerasgen.utils.images import save_image_grid
 
     if hasattr(model, "sample"):
@@ -99,7 +99,7 @@ def cmd_train(args):
     model = create_model(args.model, info, _parse_set(args.set))
     train = data.load(args.data, "train", data_dir=args.data_dir, batch_size=args.batch_size,
                       max_examples=args.max_examples, seed=args.seed)
-    test_images, test_labels = data.load_arrays(args.data, "test", data_dir=args.data_dir,
+    test_images, _ = data.load_arrays(args.data, "test", data_dir=args.data_dir,
                                                 max_examples=args.max_examples)
     test = data.load(args.data, "test", data_dir=args.data_dir, batch_size=args.batch_size,
                      max_examples=args.max_examples)
@@ -112,7 +112,7 @@ def cmd_train(args):
                         verbose=args.verbose)
     seconds = time.perf_counter() - start
     model.save(directory / "model.keras")
-    preview = _write_preview(model, directory, test_images, test_labels, seed=args.seed)
+    preview = _write_preview(model, directory, test_images, seed=args.seed)
     run = {"model": args.model, "data": args.data, "data_dir": args.data_dir,
            "epochs": len(history.history.get("loss", [])), "batch_size": args.batch_size,
            "train_seconds": round(seconds, 2), "overrides": _parse_set(args.set),
@@ -158,18 +158,9 @@ def cmd_evaluate(args):
     data_dir = args.data_dir or run.get("data_dir")
     images, labels = data.load_arrays(name, "test", data_dir=data_dir,
                                       max_examples=args.max_examples)
-    extra = {}
-    if hasattr(model, "discriminate"):  # sample quality needs the dataset's classifier
-        from kerasgen.evaluation import get_classifier
-
-        extra["classifier"] = get_classifier(name, data_dir=data_dir)
-        extra["classifier_test_accuracy"] = extra["classifier"].test_accuracy
-    accuracy = extra.pop("classifier_test_accuracy", None)
     report = model.evaluation_report(images, labels if model.is_conditional else None,
                                      importance_samples=args.importance_samples, seed=0,
-                                     **extra)
-    if accuracy is not None:
-        report["classifier_test_accuracy"] = accuracy
+                                     dataset=name, data_dir=data_dir)
     print(json.dumps({"data": name, "split": "test", **report}))
 
 

@@ -116,15 +116,15 @@ class EncoderDecoderModel(MaximumLikelihoodModel):
 
     # ------------------------------------------------------------------ export
     def input_specs(self):
-        """Named specs: ``images`` (float, data units), ``latents`` and ``labels`` (or None)."""
+        """Named specs ``images`` (float, data units) and ``latents``; `endpoint` adds
+        ``labels`` for conditional models."""
         images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
         latents = tf.TensorSpec([None, self.latent_dim], tf.float32, name="latents")
-        labels = tf.TensorSpec([None], tf.int32, name="labels") if self.is_conditional else None
-        return images, latents, labels
+        return images, latents
 
     def codec_endpoints(self):
         """``encode``, ``decode`` and ``reconstruct``, shared by every encoder-decoder model."""
-        images, latents, _ = self.input_specs()
+        images, latents = self.input_specs()
         return [
             self.endpoint("encode", lambda images, labels=None:
                           {"latents": self._encode(images, labels)}, [images]),

@@ -20,6 +20,7 @@ class ModelPreset:
     cls: type
     kwargs: dict
     description: str
+    conditional: bool = False  # takes num_classes from the dataset
 
 
 MODELS = {
@@ -29,7 +30,7 @@ MODELS = {
                                          "denoising autoencoder (Gaussian corruption)"),
     "vae": ModelPreset(VAE, {}, "VAE, dense networks, Bernoulli decoder"),
     "conv-vae": ModelPreset(VAE, {"network": "conv"}, "VAE, convolutional networks"),
-    "cvae": ModelPreset(ConditionalVAE, {}, "class-conditional VAE"),
+    "cvae": ModelPreset(ConditionalVAE, {}, "class-conditional VAE", conditional=True),
     "gan": ModelPreset(GAN, {}, "GAN, MLP pair, non-saturating loss"),
     "dcgan": ModelPreset(GAN, {"network": "conv", "normalization": "batch"},
                          "DCGAN: strided-conv discriminator, transposed-conv generator, BN"),
@@ -40,7 +41,8 @@ MODELS = {
                                  "normalization": "layer"},
                            "WGAN-GP: Wasserstein loss, gradient penalty"),
     "cgan": ModelPreset(ConditionalGAN, {"network": "conv", "normalization": "batch"},
-                        "conditional DCGAN (labels condition both networks)"),
+                        "conditional DCGAN (labels condition both networks)",
+                        conditional=True),
 }
 
 
@@ -54,7 +56,7 @@ def create_model(name, info, overrides=None):
         fail("model", repr(name), "one of " + ", ".join(list_models()))
     preset = MODELS[name]
     kwargs = dict(preset.kwargs, image_shape=info.image_shape, num_levels=info.num_levels)
-    if issubclass(preset.cls, (ConditionalVAE, ConditionalGAN)):
+    if preset.conditional:
         kwargs["num_classes"] = info.num_classes
     overrides = dict(overrides or {})
     known = set(preset.cls(**kwargs).get_config()) - {"name", "trainable", "dtype"}

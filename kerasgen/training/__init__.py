@@ -2,5 +2,4 @@
 
 from kerasgen.training.callbacks import NaNGuard, SampleGrid, TimeLimit
 from kerasgen.training.maximum_likelihood import MaximumLikelihoodModel
-from kerasgen.training.optimizers import adam
 from kerasgen.training.adversarial import AdversarialModel, default_gan_optimizer

@@ -240,12 +240,17 @@ class GAN(AdversarialModel):
         images = self.check_images(images)
         return self._discriminate(images, self.check_labels(labels, len(images))).numpy()
 
-    def evaluation_report(self, images, labels=None, seed=0, classifier=None, **unused):
+    def evaluation_report(self, images, labels=None, seed=0, classifier=None, dataset=None,
+                          data_dir=None, **unused):
         """Test metrics (``kerasgen evaluate``): discriminator scores of the test images and
-        of as many samples, and with a `kerasgen.evaluation.Classifier` the sample-quality
-        metrics (Frechet and kernel classifier distance, classifier score, mode coverage,
-        and label agreement for conditional models, which sample the test labels)."""
-        from kerasgen.evaluation.classifier import sample_quality
+        of as many samples, and with a `kerasgen.evaluation.Classifier` (or the `dataset`
+        whose cached classifier to use) the sample-quality metrics: Frechet and kernel
+        classifier distance, classifier score, mode coverage, and label agreement for
+        conditional models, which sample the test labels."""
+        from kerasgen.evaluation.classifier import get_classifier, sample_quality
+
+        if classifier is None and dataset is not None:
+            classifier = get_classifier(dataset, data_dir=data_dir)
 
         images = self.check_images(images)
         labels = self.check_labels(labels, len(images))
@@ -256,6 +261,7 @@ class GAN(AdversarialModel):
                   "num_examples": int(len(images))}
         if classifier is not None:
             report.update(sample_quality(classifier, generated, images, generated_labels=labels))
+            report["classifier_test_accuracy"] = classifier.test_accuracy
         return report
 
     # ------------------------------------------------------------------ export

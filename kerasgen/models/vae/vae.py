@@ -160,7 +160,8 @@ class VAE(EncoderDecoderModel):
         """Negative log-likelihood bound: higher means less like the training data."""
         return -self.log_prob(images, labels, num_samples=num_samples)
 
-    def evaluation_report(self, images, labels=None, importance_samples=1000, seed=0):
+    def evaluation_report(self, images, labels=None, importance_samples=1000, seed=0,
+                          **unused):
         """Test metrics (``kerasgen evaluate``): ``nll_nats`` (importance-weighted),
         ``elbo_nats``, ``bits_per_dim`` and ``reconstruction_mse`` (pixels in [0, 1])."""
         images = self.check_images(images)
