@@ -35,6 +35,8 @@ _TINY = {
     models.GAN: dict(latent_dim=4, hidden_units=(32,), filters=(8, 16)),
     models.ConditionalGAN: dict(num_classes=10, latent_dim=4, hidden_units=(32,),
                                 filters=(8, 16)),
+    models.VAEGAN: dict(latent_dim=4, hidden_units=(32,), filters=(8, 16)),
+    models.BEGAN: dict(latent_dim=4, code_dim=8, hidden_units=(32,), filters=(8, 16)),
 }
 
 METRIC_NAMES = {

@@ -3,4 +3,4 @@
 from kerasgen.models.autoencoder import Autoencoder, ConvAutoencoder, DenoisingAutoencoder
 from kerasgen.models.networked import EncoderDecoderModel
 from kerasgen.models.vae import VAE, ConditionalVAE
-from kerasgen.models.gan import GAN, ConditionalGAN
+from kerasgen.models.gan import BEGAN, GAN, VAEGAN, ConditionalGAN

@@ -10,7 +10,7 @@ and must name arguments the model's config has.
 import dataclasses
 
 from kerasgen.models.autoencoder import Autoencoder, ConvAutoencoder, DenoisingAutoencoder
-from kerasgen.models.gan import GAN, ConditionalGAN
+from kerasgen.models.gan import BEGAN, GAN, VAEGAN, ConditionalGAN
 from kerasgen.models.vae import VAE, ConditionalVAE
 from kerasgen.utils.validation import fail
 
@@ -43,6 +43,11 @@ MODELS = {
     "cgan": ModelPreset(ConditionalGAN, {"network": "conv", "normalization": "batch"},
                         "conditional DCGAN (labels condition both networks)",
                         conditional=True),
+    "vae-gan": ModelPreset(VAEGAN, {"network": "conv", "normalization": "batch"},
+                           "VAE-GAN: VAE whose decoder is a DCGAN generator, feature-space "
+                           "reconstruction"),
+    "began": ModelPreset(BEGAN, {"network": "conv"},
+                         "BEGAN: autoencoder discriminator, k_t equilibrium"),
 }
 
 

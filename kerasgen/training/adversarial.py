@@ -11,6 +11,11 @@ and exposes `generator` and `discriminator` networks. One step of the skeleton:
         d_loss = sum_i d_loss_i / global_batch ;  d_optimizer.apply(d gradients)
         if clip_value: clip every discriminator weight to [-clip_value, clip_value]
     g_loss = sum_i g_loss_i / global_batch ;      g_optimizer.apply(g gradients)
+    after_generator_step(d_losses, g_losses)      state updates (BEGAN's k_t), extra logs
+
+`generator_objectives` says which network minimizes which loss on the generator side: the
+generator alone by default; VAE-GAN adds its encoder with a loss of its own (both applied by
+the generator's optimizer in one step).
 
 ``compile(d_optimizer=..., g_optimizer=...)`` builds both optimizers at once, so ``.keras`` saving
 and ``BackupAndRestore`` keep their state; the generator's optimizer is ``model.optimizer`` and
@@ -68,7 +73,7 @@ class AdversarialModel(GenerativeModel):
         self.d_optimizer = keras.optimizers.get(d_optimizer or default_gan_optimizer())
         # Built now, so that saving and BackupAndRestore see (and restore) their variables.
         self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.optimizer.build(self.generator.trainable_variables)
+        self.optimizer.build(self.generator_side_variables())
 
     def compile_with_defaults(self, learning_rate=None):
         """Adam(2e-4, beta_1=0.5) for both networks (the DCGAN recipe), or `learning_rate`."""
@@ -96,6 +101,18 @@ class AdversarialModel(GenerativeModel):
     def to_model_space(self, images):
         raise NotImplementedError
 
+    def generator_objectives(self):
+        """``{network attribute: loss key}`` minimized by the generator-side optimizer."""
+        return {"generator": "g_loss"}
+
+    def generator_side_variables(self):
+        return [variable for network in self.generator_objectives()
+                for variable in getattr(self, network).trainable_variables]
+
+    def after_generator_step(self, d_losses, g_losses):
+        """Hook for state updated once per step (after both updates); returns extra logs."""
+        return {}
+
     def _discriminator_step(self, real, condition, seed):
         variables = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
@@ -114,13 +131,21 @@ class AdversarialModel(GenerativeModel):
         for index in range(self.d_steps):
             d_losses = self._discriminator_step(
                 real, condition, step_seed(self.seed, step, SALT_DISCRIMINATOR + index))
-        variables = self.generator.trainable_variables
-        with tf.GradientTape() as tape:
+        objectives = self.generator_objectives()
+        with tf.GradientTape(persistent=len(objectives) > 1) as tape:
             g_losses = self.generator_losses(real, condition,
                                              step_seed(self.seed, step, SALT_GENERATOR))
-            loss = tf.nn.compute_average_loss(g_losses["g_loss"])
-        self.optimizer.apply(tape.gradient(loss, variables), variables)
-        return self.report({**d_losses, **g_losses})
+            averages = {key: tf.nn.compute_average_loss(g_losses[key])
+                        for key in set(objectives.values())}
+        gradients, variables = [], []
+        for network, key in objectives.items():
+            network_variables = getattr(self, network).trainable_variables
+            gradients += tape.gradient(averages[key], network_variables)
+            variables += network_variables
+        del tape
+        self.optimizer.apply(gradients, variables)
+        extra = self.after_generator_step(d_losses, g_losses)
+        return self.report({**d_losses, **g_losses, **extra})
 
     def test_step(self, data):
         images, labels = unpack(data)

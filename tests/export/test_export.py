@@ -18,7 +18,15 @@ from kerasgen.export import (
     replay_warmup_requests,
     run_tflite,
 )
-from kerasgen.models import GAN, VAE, ConditionalGAN, ConditionalVAE, DenoisingAutoencoder
+from kerasgen.models import (
+    BEGAN,
+    GAN,
+    VAE,
+    VAEGAN,
+    ConditionalGAN,
+    ConditionalVAE,
+    DenoisingAutoencoder,
+)
 
 FRESH_PROCESS = r"""
 import json, sys
@@ -53,6 +61,8 @@ MODELS = {
     "dae": lambda: _trained(DenoisingAutoencoder, corruption="masking", noise_level=0.25),
     "dcgan": lambda: _trained(GAN, network="conv", normalization="batch"),
     "cgan": lambda: _trained(ConditionalGAN, num_classes=10),
+    "vae-gan": lambda: _trained(VAEGAN, network="conv", normalization="batch"),
+    "began": lambda: _trained(BEGAN, code_dim=8),
 }
 
 
@@ -151,7 +161,7 @@ def test_endpoint_inputs_must_be_named():
         Endpoint("f", lambda x: {"y": x}, [tf.TensorSpec([None], tf.float32)])
 
 
-@pytest.mark.parametrize("name", ["dcgan", "cgan"])
+@pytest.mark.parametrize("name", ["dcgan", "cgan", "vae-gan", "began"])
 def test_tflite_generator_equals_keras(name, tmp_path):
     model = MODELS[name]()
     path, report = export_tflite(model, tmp_path / "g.tflite")
@@ -167,3 +177,7 @@ def test_tflite_generator_equals_keras(name, tmp_path):
         model.discriminate(images, **extra), atol=1e-5)
     drawn = run_tflite(path, "sample", num_samples=np.int32(6), **extra)["images"]
     assert drawn.shape == (6, 8, 8, 1) and np.all((drawn >= 0) & (drawn <= 16))
+    if name == "vae-gan":
+        np.testing.assert_allclose(
+            run_tflite(path, "encode", images=images.astype(np.float32))["latents"],
+            model.encode(images), atol=1e-5)

@@ -47,7 +47,7 @@ from kerasgen.utils import validation as v
 from kerasgen.utils.noise import SALT_LATENT, fixed_seed
 
 
-def _weight(name, value):
+def nonnegative_weight(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, float)) \
             or not 0 <= value < float("inf"):
         v.fail(name, repr(value), "a finite non-negative weight")
@@ -97,16 +97,21 @@ class GAN(AdversarialModel):
         self.filters = v.check_int_list("filters", filters)
         self.normalization = v.check_choice("normalization", normalization, NORMALIZATIONS)
         self.loss_kind = v.check_choice("loss", loss, tuple(ADVERSARIAL_LOSSES))
-        self.gradient_penalty = _weight("gradient_penalty", gradient_penalty)
-        self.feature_matching = _weight("feature_matching", feature_matching)
-        self.statistics_matching = _weight("statistics_matching", statistics_matching)
+        self.gradient_penalty = nonnegative_weight("gradient_penalty", gradient_penalty)
+        self.feature_matching = nonnegative_weight("feature_matching", feature_matching)
+        self.statistics_matching = nonnegative_weight("statistics_matching", statistics_matching)
         self._build_networks(generator, discriminator)
-        # The discriminator's last hidden features: the input of its final layer.
-        self.discriminator_features = keras.Model(self.discriminator.input,
-                                                  self.discriminator.layers[-1].input)
-        names = ["d_loss", "g_loss"] + (["gradient_penalty"] if self.gradient_penalty else [])
-        self.create_trackers(names)
+        self.discriminator_features = self.feature_extractor()
+        self.create_trackers(self.reported_values())
         self.built = True
+
+    def feature_extractor(self):
+        """The discriminator's last hidden features: the input of its final layer."""
+        return keras.Model(self.discriminator.input, self.discriminator.layers[-1].input)
+
+    def reported_values(self):
+        """Names of the per-example values logged during training."""
+        return ["d_loss", "g_loss"] + (["gradient_penalty"] if self.gradient_penalty else [])
 
     def _build_networks(self, generator, discriminator):
         condition_dim = self.num_classes or 0
@@ -158,32 +163,42 @@ class GAN(AdversarialModel):
         return tf.random.stateless_normal(tf.stack([batch_size, self.latent_dim]), seed=seed)
 
     # ------------------------------------------------------------------ losses
-    def discriminator_losses(self, real, condition, seed, training=True):
+    def adversarial_d_loss(self, real, fakes, condition, seed, training=True):
+        """The discriminator's loss against one or more batches of fakes (averaged over
+        them), plus the gradient penalty on the first: ``{"d_loss": [B], ...}``."""
         d_loss_fn, _ = ADVERSARIAL_LOSSES[self.loss_kind]
-        fake = self.generate_model_space(self._noise(tf.shape(real)[0], seed), condition,
-                                         training=training)
-        d_loss = d_loss_fn(self.critic(real, condition, training),
-                           self.critic(fake, condition, training))
-        losses = {"d_loss": d_loss}
-        if self.gradient_penalty:
-            penalty = gradient_penalty(lambda x: self.critic(x, condition, training), real, fake,
-                                       seed + 1)
-            losses = {"d_loss": d_loss + self.gradient_penalty * penalty,
-                      "gradient_penalty": penalty}
-        return losses
+        real_scores = self.critic(real, condition, training)
+        d_loss = tf.add_n([d_loss_fn(real_scores, self.critic(fake, condition, training))
+                           for fake in fakes]) / len(fakes)
+        if not self.gradient_penalty:
+            return {"d_loss": d_loss}
+        penalty = gradient_penalty(lambda x: self.critic(x, condition, training), real, fakes[0],
+                                   seed + 1)
+        return {"d_loss": d_loss + self.gradient_penalty * penalty, "gradient_penalty": penalty}
 
-    def generator_losses(self, real, condition, seed, training=True):
+    def adversarial_g_loss(self, real, fakes, condition, training=True):
+        """The generator's adversarial loss (averaged over the batches of fakes), plus the
+        matching terms on the first batch: ``[B]``."""
         _, g_loss_fn = ADVERSARIAL_LOSSES[self.loss_kind]
-        fake = self.generate_model_space(self._noise(tf.shape(real)[0], seed), condition,
-                                         training=training)
-        g_loss = g_loss_fn(self.critic(fake, condition, training))
+        g_loss = tf.add_n([g_loss_fn(self.critic(fake, condition, training))
+                           for fake in fakes]) / len(fakes)
         # Batch-level terms, added to every example's loss (so the batch mean gains them once).
         if self.feature_matching:
-            g_loss += self.feature_matching * self.feature_matching_term(real, fake, condition,
-                                                                         training)
+            g_loss += self.feature_matching * self.feature_matching_term(real, fakes[0],
+                                                                         condition, training)
         if self.statistics_matching:
-            g_loss += self.statistics_matching * statistics_matching_term(real, fake)
-        return {"g_loss": g_loss}
+            g_loss += self.statistics_matching * statistics_matching_term(real, fakes[0])
+        return g_loss
+
+    def discriminator_losses(self, real, condition, seed, training=True):
+        fake = self.generate_model_space(self._noise(tf.shape(real)[0], seed), condition,
+                                         training=training)
+        return self.adversarial_d_loss(real, [fake], condition, seed, training)
+
+    def generator_losses(self, real, condition, seed, training=True):
+        fake = self.generate_model_space(self._noise(tf.shape(real)[0], seed), condition,
+                                         training=training)
+        return {"g_loss": self.adversarial_g_loss(real, [fake], condition, training)}
 
     def feature_matching_term(self, real, fake, condition=None, training=False):
         """|mean f(real) - mean f(fake)|^2 over the discriminator's last hidden features."""

@@ -34,15 +34,14 @@ import math
 import keras
 import numpy as np
 import tensorflow as tf
-import tensorflow_probability as tfp
 
 from kerasgen.distributions import get_likelihood
+from kerasgen.distributions.latent import diagonal_gaussian, kl_to_standard_normal
+from kerasgen.distributions.latent import standard_normal
 from kerasgen.evaluation.likelihood import evaluate_log_likelihood, likelihood_metrics
 from kerasgen.models.networked import EncoderDecoderModel
 from kerasgen.utils import validation as v
 from kerasgen.utils.noise import SALT_BINARIZE, SALT_LATENT, fixed_seed
-
-tfd = tfp.distributions
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -78,16 +77,15 @@ class VAE(EncoderDecoderModel):
 
     # ------------------------------------------------------------------ the model
     def prior(self):
-        return tfd.MultivariateNormalDiag(loc=tf.zeros([self.latent_dim]))
+        return standard_normal(self.latent_dim)
 
     def posterior(self, targets, condition=None):
         """q(z | x) for prepared targets (see `likelihood.prepare_targets`)."""
-        loc, raw_scale = tf.split(self.run_encoder(targets, condition), 2, axis=-1)
-        return tfd.MultivariateNormalDiag(loc=loc, scale_diag=tf.nn.softplus(raw_scale) + 1e-4)
+        return diagonal_gaussian(self.run_encoder(targets, condition))
 
     def kl_divergence(self, posterior):
         """KL(q(z|x) || N(0, I)), analytic, one value per example."""
-        return tfd.kl_divergence(posterior, self.prior())
+        return kl_to_standard_normal(posterior)
 
     def per_example_losses(self, images, labels, seed, training):
         condition = self.one_hot(labels)
