@@ -1,4 +1,5 @@
-"""Datasets for kerasgen: IDX files and image datasets (digits, MNIST, Fashion-MNIST).
+"""Datasets for kerasgen: IDX files, image datasets (digits, MNIST, Fashion-MNIST) and audio
+(WAV folders, the Free Spoken Digit Dataset, mu-law / 16-bit levels, training windows).
 
     >>> from kerasgen import data
     >>> data.list_datasets()
@@ -10,9 +11,35 @@
     ((4, 8, 8, 1), (4,))
 
 MNIST needs its IDX files: ``data.load("mnist", data_dir="/path/to/data")`` or set
-``KERASGEN_DATA_DIR`` (see :func:`resolve_data_dir`).
+``KERASGEN_DATA_DIR`` (see :func:`resolve_data_dir`). Audio: see :mod:`kerasgen.data.audio`.
 """
 
+from kerasgen.data.audio import (
+    AUDIO_DATASETS,
+    ENCODINGS,
+    PCM16_LEVELS,
+    SPOKEN_DIGIT_SPLITS,
+    AudioClips,
+    AudioDatasetInfo,
+    SpokenDigitClips,
+    audio_dataset_info,
+    audio_windows,
+    decode_audio,
+    encode_audio,
+    encoding_num_levels,
+    from_pcm16_levels,
+    list_audio_datasets,
+    load_spoken_digit,
+    load_spoken_digit_clips,
+    load_wav_folder,
+    mu_law_decode,
+    mu_law_encode,
+    parse_spoken_digit_filename,
+    read_wav,
+    resample_audio,
+    resolve_spoken_digit_dir,
+    to_pcm16_levels,
+)
 from kerasgen.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
 from kerasgen.data.images import (
     DATA_DIR_ENV,
@@ -27,16 +54,40 @@ from kerasgen.data.images import (
 )
 
 __all__ = [
+    "AUDIO_DATASETS",
     "DATA_DIR_ENV",
+    "ENCODINGS",
     "IMAGES_MAGIC",
     "IMAGE_DATASETS",
     "LABELS_MAGIC",
+    "PCM16_LEVELS",
     "SPLITS",
+    "SPOKEN_DIGIT_SPLITS",
+    "AudioClips",
+    "AudioDatasetInfo",
     "ImageDatasetInfo",
+    "SpokenDigitClips",
+    "audio_dataset_info",
+    "audio_windows",
     "dataset_info",
+    "decode_audio",
+    "encode_audio",
+    "encoding_num_levels",
+    "from_pcm16_levels",
+    "list_audio_datasets",
     "list_datasets",
     "load",
     "load_arrays",
+    "load_spoken_digit",
+    "load_spoken_digit_clips",
+    "load_wav_folder",
+    "mu_law_decode",
+    "mu_law_encode",
+    "parse_spoken_digit_filename",
     "read_idx",
+    "read_wav",
+    "resample_audio",
     "resolve_data_dir",
+    "resolve_spoken_digit_dir",
+    "to_pcm16_levels",
 ]
