@@ -9,3 +9,5 @@ from kerasgen.distributions.likelihoods import (
     Likelihood,
     get_likelihood,
 )
+from kerasgen.distributions.categorical import BernoulliHead, Categorical
+from kerasgen.distributions.mixture import DiscretizedLogisticMixture
