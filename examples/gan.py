@@ -2,6 +2,7 @@
 
     python examples/gan.py                                      # digits, a few minutes
     python examples/gan.py --data mnist --data-dir ../shared/data --epochs 5
+    python examples/gan.py --data mnist --data-dir ../shared/data --minutes 10   # CPU budget
     python examples/gan.py --quick                              # seconds (used by the tests)
 
 "There is no way of telling how well a GAN is doing except by looking" - so we measure: a small
@@ -11,14 +12,16 @@ is public kerasgen API; outputs go to saved_models/examples/gan/.
 """
 
 import argparse
+import json
 import pathlib
+import time
 
 import numpy as np
 
 import kerasgen
 from kerasgen.evaluation import get_classifier, sample_quality
 from kerasgen.sampling import interpolate
-from kerasgen.training import NaNGuard, SampleGrid
+from kerasgen.training import NaNGuard, SampleGrid, TimeLimit
 from kerasgen.utils.images import save_image_grid
 
 
@@ -27,11 +30,15 @@ def main():
     parser.add_argument("--data", default="digits")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="wall-clock training budget per model (epochs then cap it)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", default="saved_models/examples/gan")
     args = parser.parse_args()
     out = pathlib.Path(args.out)
-    epochs = args.epochs or (2 if args.quick else 150)
+    epochs = args.epochs or (2 if args.quick else 1000 if args.minutes else 150)
+    budget = [TimeLimit(args.minutes)] if args.minutes else []
+    figures = {"data": args.data, "minutes_per_model": args.minutes}
     limit = 256 if args.quick else None
 
     info = kerasgen.data.dataset_info(args.data)
@@ -46,9 +53,11 @@ def main():
     classifier = get_classifier(args.data, data_dir=args.data_dir,
                                 epochs=1 if args.quick else None)
     print(f"classifier test accuracy: {classifier.test_accuracy:.3f}")
-    print("real training images:", _short(sample_quality(
+    figures["classifier_test_accuracy"] = classifier.test_accuracy
+    figures["real_train_images"] = _short(sample_quality(
         classifier, kerasgen.data.load_arrays(args.data, "train", data_dir=args.data_dir,
-                                              max_examples=len(test_images))[0], test_images)))
+                                              max_examples=len(test_images))[0], test_images))
+    print("real training images:", figures["real_train_images"])
 
     # 2. DCGAN and WGAN-GP: the same networks, two losses. The NaN guard watches d_loss and
     #    g_loss; SampleGrid writes a grid per epoch from fixed noise and progress.png.
@@ -62,20 +71,23 @@ def main():
     }
     for name, gan in models.items():
         gan.compile_with_defaults()
-        gan.fit(train, epochs=epochs, verbose=0,
-                callbacks=[NaNGuard(), SampleGrid(out / name, num_samples=64, every=10)])
+        figures[name] = _fit(gan, train, epochs, [NaNGuard(), *budget,
+                                                  SampleGrid(out / name, num_samples=64,
+                                                             every=10)])
         generated = gan.sample(len(test_images), seed=0).numpy()
-        print(f"{name:8s}", _short(sample_quality(classifier, generated, test_images)))
+        figures[name].update(_short(sample_quality(classifier, generated, test_images)))
+        print(f"{name:8s}", figures[name])
 
     # 3. A conditional GAN: ask for each digit, and check it is what we asked for.
     cgan = kerasgen.models.ConditionalGAN(num_classes=info.num_classes, network="conv",
                                           normalization="batch", latent_dim=16,
                                           filters=(32, 64), hidden_units=(128,), **shape)
     cgan.compile_with_defaults()
-    cgan.fit(train, epochs=epochs, verbose=0, callbacks=[NaNGuard()])
+    figures["cgan"] = _fit(cgan, train, epochs, [NaNGuard(), *budget])
     wanted = test_labels
     generated = cgan.sample(len(wanted), seed=0, labels=wanted).numpy()
-    print("cgan    ", _short(sample_quality(classifier, generated, test_images, wanted)))
+    figures["cgan"].update(_short(sample_quality(classifier, generated, test_images, wanted)))
+    print("cgan    ", figures["cgan"])
     grid_labels = np.repeat(np.arange(info.num_classes), 8)
     save_image_grid(cgan.sample(len(grid_labels), seed=1, labels=grid_labels),
                     out / "cgan_by_class.png", info.num_levels, columns=8)
@@ -94,12 +106,23 @@ def main():
     real_scores = dcgan.discriminate(test_images)
     fake_scores = dcgan.discriminate(dcgan.sample(len(test_images), seed=3).numpy())
     auc = np.mean(real_scores[:, None] > fake_scores[None, :])
+    figures["dcgan_discriminator_auc"] = float(auc)
     print(f"discriminator real-vs-generated AUC: {auc:.3f}")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "figures.json").write_text(json.dumps(figures, indent=2))
 
     # 6. Export: TF Serving (sample, generate, discriminate) and TFLite, checked against Keras.
     print("SavedModel:", kerasgen.export.export_serving(cgan, out, name="cgan"))
     _, report = kerasgen.export.export_tflite(cgan, out / "cgan.tflite")
     print("TFLite max abs error per signature:", report)
+
+
+def _fit(model, train, epochs, callbacks):
+    start = time.perf_counter()
+    history = model.fit(train, epochs=epochs, verbose=0, callbacks=callbacks)
+    return {"epochs": len(history.history["g_loss"]),
+            "generator_steps": int(model.optimizer.iterations),
+            "train_minutes": round((time.perf_counter() - start) / 60, 2)}
 
 
 def _short(report):

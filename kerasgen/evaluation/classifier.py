@@ -79,11 +79,16 @@ class Classifier:
 
 
 def get_classifier(dataset="digits", data_dir=None, directory=None, epochs=None, seed=0):
-    """The cached classifier for `dataset`, trained on its training split on first use."""
+    """The cached classifier for `dataset`, trained on its training split on first use.
+
+    The cache file is keyed on everything that shapes the classifier (dataset, epochs, seed),
+    so a quick run with few `epochs` never stands in for the default judge."""
     from kerasgen import data
 
     info = data.dataset_info(dataset)
-    path = cache_dir(directory) / f"classifier-{dataset}.keras"
+    suffix = "".join(f"-{name}{value}" for name, value in (("epochs", epochs), ("seed", seed))
+                     if value not in (None, 0))
+    path = cache_dir(directory) / f"classifier-{dataset}{suffix}.keras"
     if path.is_file():
         model = keras.models.load_model(path)
     else:
