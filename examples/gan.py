@@ -118,11 +118,12 @@ def main():
 
 
 def _fit(model, train, epochs, callbacks):
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     history = model.fit(train, epochs=epochs, verbose=0, callbacks=callbacks)
     return {"epochs": len(history.history["g_loss"]),
             "generator_steps": int(model.optimizer.iterations),
-            "train_minutes": round((time.perf_counter() - start) / 60, 2)}
+            "train_minutes": round((time.perf_counter() - start) / 60, 2),
+            "cpu_minutes": round((time.process_time() - cpu_start) / 60, 2)}
 
 
 def _short(report):
