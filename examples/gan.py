@@ -44,9 +44,20 @@ def main():
     info = kerasgen.data.dataset_info(args.data)
     train = kerasgen.data.load(args.data, "train", data_dir=args.data_dir, batch_size=64,
                                max_examples=limit)
-    test_images, test_labels = kerasgen.data.load_arrays(args.data, "test",
-                                                         data_dir=args.data_dir,
-                                                         max_examples=limit or 2000)
+    # Generated images are compared with `test_images`; the reference "real" figures compare
+    # other real images with them: the rest of the test split where it is large enough (MNIST),
+    # else training images (digits' test split has 360 images).
+    all_test, all_test_labels = kerasgen.data.load_arrays(args.data, "test",
+                                                          data_dir=args.data_dir)
+    count = min(limit or 2000, len(all_test) // 2) if len(all_test) >= 4000 else \
+        min(limit or 2000, len(all_test))
+    test_images, test_labels = all_test[:count], all_test_labels[:count]
+    if len(all_test) >= 2 * count:
+        reference, reference_name = all_test[count:2 * count], "real_test_images"
+    else:
+        reference = kerasgen.data.load_arrays(args.data, "train", data_dir=args.data_dir,
+                                              max_examples=count)[0]
+        reference_name = "real_train_images"
     shape = dict(image_shape=info.image_shape, num_levels=info.num_levels)
 
     # 1. The judge: a classifier trained once on the real training split, cached on disk.
@@ -54,10 +65,8 @@ def main():
                                 epochs=1 if args.quick else None)
     print(f"classifier test accuracy: {classifier.test_accuracy:.3f}")
     figures["classifier_test_accuracy"] = classifier.test_accuracy
-    figures["real_train_images"] = _short(sample_quality(
-        classifier, kerasgen.data.load_arrays(args.data, "train", data_dir=args.data_dir,
-                                              max_examples=len(test_images))[0], test_images))
-    print("real training images:", figures["real_train_images"])
+    figures[reference_name] = _short(sample_quality(classifier, reference, test_images))
+    print(reference_name, figures[reference_name])
 
     # 2. DCGAN and WGAN-GP: the same networks, two losses. The NaN guard watches d_loss and
     #    g_loss; SampleGrid writes a grid per epoch from fixed noise and progress.png.

@@ -163,9 +163,10 @@ def run_model_saving_test(model, train_data, probe_images, probe_labels=None, *,
     assert type(loaded) is cls
     assert json_config(loaded) == json_config(model)
     assert_weights_equal(model, loaded, atol=0)
-    np.testing.assert_allclose(
-        np.asarray(loaded.reconstruct(probe_images, probe_labels)),
-        np.asarray(model.reconstruct(probe_images, probe_labels)), rtol=0, atol=1e-6)
+    inputs = tf.constant(probe_images, tf.float32)
+    inputs = inputs if probe_labels is None else (inputs, tf.constant(probe_labels))
+    np.testing.assert_allclose(np.asarray(loaded(inputs, training=False)),
+                               np.asarray(model(inputs, training=False)), rtol=0, atol=1e-6)
     steps_before = _iterations(model)
     assert steps_before > 0, "train the model before the saving test"
     assert _iterations(loaded) == steps_before

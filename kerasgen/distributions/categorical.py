@@ -167,6 +167,14 @@ class Categorical:
         logits = self.logits(params)
         return tf.cast(gumbel_argmax(logits / temperature, uniforms), tf.float32)
 
+    def num_uniforms(self, channels):
+        """Uniforms one position's sample needs: C * L (Gumbel noise per level)."""
+        return int(channels) * self.num_levels
+
+    def sample_from_flat_uniforms(self, params, uniforms, temperature=1.0):
+        """``sample_from_uniforms`` with the noise packed as ``[..., C * L]``."""
+        return self.sample_from_uniforms(params, self.logits(uniforms), temperature)
+
     def get_config(self):
         return {"name": self.name}
 
@@ -196,3 +204,9 @@ class BernoulliHead(Bernoulli):
         temperature = check_temperature(temperature)
         probs = tf.sigmoid(tf.convert_to_tensor(params, tf.float32) / temperature)
         return tf.cast(uniforms < probs, tf.float32)
+
+    def num_uniforms(self, channels):
+        return int(channels)
+
+    def sample_from_flat_uniforms(self, params, uniforms, temperature=1.0):
+        return self.sample_from_uniforms(params, uniforms, temperature)

@@ -246,6 +246,16 @@ class DiscretizedLogisticMixture:
             units.append(self.to_units(level))
         return tf.stack(levels, axis=-1)
 
+    def num_uniforms(self, channels):
+        """Uniforms one position's sample needs: K (component) + C (channels)."""
+        return self.num_mixtures + int(channels)
+
+    def sample_from_flat_uniforms(self, params, uniforms, temperature=1.0):
+        """``sample_from_uniforms`` with the noise packed as ``[..., num_uniforms(C)]``."""
+        k = self.num_mixtures
+        return self.sample_from_uniforms(params, uniforms[..., :k], uniforms[..., k:],
+                                         temperature)
+
     def get_config(self):
         return {"name": self.name, "num_mixtures": self.num_mixtures,
                 "min_log_scale": self.min_log_scale}

@@ -78,8 +78,11 @@ class GenerativeModel(keras.Model):
         return config
 
     # ------------------------------------------------------------------ input checks
+    integer_images = False  # True: refuse non-integer pixels (discrete likelihoods)
+
     def check_images(self, images, name="images"):
-        return v.check_images(name, images, self.image_shape, self.num_levels)
+        return v.check_images(name, images, self.image_shape, self.num_levels,
+                              integers=self.integer_images)
 
     def check_labels(self, labels, count, name="labels"):
         if not self.is_conditional:

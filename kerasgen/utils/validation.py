@@ -75,8 +75,9 @@ def check_int_list(name, values, allow_empty=True):
     return tuple(int(v) for v in values)
 
 
-def check_images(name, images, image_shape, num_levels):
-    """Check a batch of integer-valued images ``[N, H, W, C]`` in ``[0, num_levels - 1]``.
+def check_images(name, images, image_shape, num_levels, integers=False):
+    """Check a batch of images ``[N, H, W, C]`` in ``[0, num_levels - 1]`` (whole numbers
+    when `integers`: models with a discrete likelihood over the levels).
 
     Works on NumPy arrays and eager tensors; returns a float32 NumPy array.
     """
@@ -94,6 +95,9 @@ def check_images(name, images, image_shape, num_levels):
     low, high = float(array.min()), float(array.max())
     if low < 0 or high > num_levels - 1:
         fail(name, f"values in [{low:g}, {high:g}]", f"pixel values in [0, {num_levels - 1}]")
+    if integers and not np.array_equal(array, np.round(array)):
+        fail(name, "non-integer pixel values",
+             f"whole-number levels 0..{num_levels - 1} (this model's likelihood is discrete)")
     return array
 
 

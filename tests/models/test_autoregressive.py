@@ -1,0 +1,263 @@
+"""PixelCNN and PixelCNN++: causality by gradients (from the first call), likelihoods that sum
+to one over every image, cached sampling equal to naive sampling, completion, training,
+save/load/resume and bad input."""
+
+import itertools
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerasgen.models import PixelCNN, PixelCNNPlusPlus
+from tests.helpers import assert_resumes_exactly, dataset, digits, run_model_saving_test
+
+
+def _pixelcnn(**kwargs):
+    kwargs = {"image_shape": (8, 8, 1), "num_levels": 17, "filters": 12, "num_layers": 2,
+              "first_kernel_size": 5, **kwargs}
+    return PixelCNN(**kwargs)
+
+
+def _pixelcnn_pp(**kwargs):
+    kwargs = {"image_shape": (8, 8, 1), "num_levels": 17, "filters": 8, "num_resnet": 1,
+              "num_hierarchies": 2, "num_mixtures": 2, "dropout": 0.0, **kwargs}
+    return PixelCNNPlusPlus(**kwargs)
+
+
+def _input_gradient(model, output_slice, position, seed=0, labels=None):
+    """sum over 16 random inputs of |d sum(params[b, i, j, output_slice]) / d inputs_b|:
+    ``[H, W, C]`` (several inputs, so that no path is zero only because a ReLU is off)."""
+    height, width, channels = model.image_shape
+    x = tf.random.stateless_uniform([16, height, width, channels], [seed, 1], -1.0, 1.0)
+    condition = model.one_hot(None if labels is None else labels * 16)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        params = model.network(x, condition)
+        out = tf.reduce_sum(params[:, position[0], position[1], output_slice])
+    return np.abs(tape.gradient(out, x).numpy()).sum(0)
+
+
+POSITIONS = [(0, 0), (0, 7), (3, 4), (7, 0), (7, 7)]
+
+
+def _later(position, width):
+    """Boolean [H*W] over pixels: True at and after `position` in raster order."""
+    return np.arange(64).reshape(8, 8) >= position[0] * width + position[1]
+
+
+@pytest.mark.parametrize("make", [_pixelcnn, lambda **k: _pixelcnn(num_classes=10, **k),
+                                  lambda **k: _pixelcnn(likelihood="bernoulli", **k)],
+                         ids=["plain", "class-conditional", "bernoulli"])
+@pytest.mark.parametrize("position", POSITIONS)
+def test_pixelcnn_is_causal_from_the_first_call(make, position):
+    model = make()
+    labels = [3] if model.is_conditional else None
+    grad = _input_gradient(model, slice(None), position, labels=labels)[..., 0]
+    later = _later(position, 8)
+    assert np.all(grad[later] == 0.0)
+    i, j = position
+    for earlier in [(i, j - 1), (i - 1, j), (i - 1, j + 1)]:  # immediate neighbours before
+        if 0 <= earlier[0] < 8 and 0 <= earlier[1] < 8:
+            assert grad[earlier] > 0
+
+
+@pytest.mark.parametrize("position", POSITIONS)
+def test_pixelcnn_masks_the_channels_of_a_pixel(position):
+    """RGB: channel c's logits see channels < c of the own pixel, never c or later."""
+    model = _pixelcnn(image_shape=(8, 8, 3), num_levels=4, filters=24)
+    levels = model.num_levels
+    i, j = position
+    for c in range(3):
+        grad = _input_gradient(model, slice(c * levels, (c + 1) * levels), position)
+        own = grad[i, j]
+        assert np.all(own[c:] == 0.0) and np.all(own[:c] > 0), (c, own)
+        later = _later(position, 8).copy()
+        later[i, j] = False
+        assert np.all(grad[later] == 0.0)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"num_classes": 10}, {"image_shape": (8, 8, 3),
+                                                             "num_levels": 256},
+                                    {"num_hierarchies": 3, "num_resnet": 2}],
+                         ids=["gray", "class-conditional", "rgb", "deeper"])
+@pytest.mark.parametrize("position", POSITIONS)
+def test_pixelcnn_pp_is_causal_and_sees_the_past(kwargs, position):
+    model = _pixelcnn_pp(**kwargs)
+    labels = [3] if model.is_conditional else None
+    grad = _input_gradient(model, slice(None), position, labels=labels).sum(-1)
+    later = _later(position, 8)
+    assert np.all(grad[later] == 0.0)  # the own pixel (every channel) and everything after
+    i, j = position
+    for earlier in [(i, j - 1), (i - 1, j - 1), (i - 1, j), (i - 1, j + 1)]:
+        if 0 <= earlier[0] < 8 and 0 <= earlier[1] < 8:
+            assert grad[earlier] > 0, earlier
+    if model.num_hierarchies == 3:  # deep enough for the receptive field to be the whole past
+        assert np.all(grad[~later] > 0.0)
+
+
+def _all_images(shape, levels):
+    size = int(np.prod(shape))
+    values = np.array(list(itertools.product(range(levels), repeat=size)), np.int32)
+    return values.reshape(-1, *shape)
+
+
+@pytest.mark.parametrize("make, shape, levels", [
+    (lambda s, L: _pixelcnn(image_shape=s, num_levels=L, first_kernel_size=3), (2, 2, 1), 4),
+    (lambda s, L: _pixelcnn(image_shape=s, num_levels=L, first_kernel_size=3, filters=6),
+     (2, 2, 3), 2),
+    (lambda s, L: _pixelcnn(image_shape=s, num_levels=L, first_kernel_size=3,
+                            likelihood="bernoulli"), (3, 3, 1), 2),
+    (lambda s, L: _pixelcnn_pp(image_shape=s, num_levels=L), (2, 2, 1), 4),
+    (lambda s, L: _pixelcnn_pp(image_shape=s, num_levels=L), (2, 2, 3), 2),
+    (lambda s, L: _pixelcnn_pp(image_shape=s, num_levels=L, likelihood="categorical"),
+     (2, 2, 1), 3),
+], ids=["pixelcnn", "pixelcnn-rgb", "pixelcnn-bernoulli", "pp", "pp-rgb", "pp-categorical"])
+def test_likelihood_sums_to_one_over_every_image(make, shape, levels):
+    model = make(shape, levels)
+    # Random, not just initial, weights: scale them up so the distribution is far from flat.
+    model.set_weights([w * 3.0 for w in model.get_weights()])
+    images = _all_images(shape, levels)
+    total = tf.reduce_logsumexp(model._log_prob(tf.constant(images, tf.float32)))
+    assert float(total) == pytest.approx(0.0, abs=2e-4)
+
+
+@pytest.mark.parametrize("make", [
+    _pixelcnn,
+    lambda: _pixelcnn(image_shape=(8, 8, 3), num_levels=5),
+    lambda: _pixelcnn(likelihood="bernoulli"),
+    lambda: _pixelcnn(num_classes=10),
+], ids=["gray", "rgb", "bernoulli", "conditional"])
+def test_cached_sampling_equals_naive_sampling(make):
+    model = make()
+    model.set_weights([w * 2.0 for w in model.get_weights()])
+    labels = tf.constant([1, 2, 3]) if model.is_conditional else None
+    uniforms = model._uniforms(3, 5)
+    naive = model._draw(uniforms, labels, cached=False).numpy()
+    cached = model._draw(uniforms, labels, cached=True).numpy()
+    np.testing.assert_array_equal(cached, naive)
+    assert len(np.unique(naive)) > 1  # not a degenerate image
+
+
+def _randomized(model, scale=0.3):
+    """Random weights and biases (initial biases are zero, which ties the first logits)."""
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.normal(size=w.shape) * scale for w in model.get_weights()])
+    return model
+
+
+def test_samples_are_levels_in_range_and_follow_seed_and_temperature():
+    model = _randomized(_pixelcnn())
+    a, b = model.sample(4, seed=1), model.sample(4, seed=1)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, model.sample(4, seed=2))
+    a = a.numpy()
+    assert a.shape == (4, 8, 8, 1) and a.min() >= 0 and a.max() <= 16
+    assert np.array_equal(a, np.round(a))
+    # Near zero temperature every seed gives the same (greedy) image.
+    np.testing.assert_array_equal(model.sample(2, seed=1, temperature=1e-4),
+                                  model.sample(2, seed=9, temperature=1e-4))
+    pp = _pixelcnn_pp()
+    drawn = pp.sample(3, seed=0).numpy()
+    assert drawn.min() >= 0 and drawn.max() <= 16 and np.array_equal(drawn, np.round(drawn))
+
+
+@pytest.mark.parametrize("make", [_pixelcnn, _pixelcnn_pp,
+                                  lambda: _pixelcnn(image_shape=(8, 8, 3), num_levels=5)],
+                         ids=["pixelcnn", "pixelcnn++", "pixelcnn-rgb"])
+def test_completion_never_changes_known_pixels(make):
+    model = make()
+    channels = model.image_shape[-1]
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, model.num_levels, size=(3, 8, 8, channels))
+    completed = model.complete(images, known_rows=3, seed=0).numpy()
+    np.testing.assert_array_equal(completed[:, :3], images[:, :3])
+    assert not np.array_equal(completed[:, 3:], images[:, 3:])
+    mask = rng.random((3, 8, 8)) < 0.5
+    completed = model.complete(images, known_mask=mask, seed=1).numpy()
+    np.testing.assert_array_equal(completed[mask], images[mask])
+    everything = model.complete(images, known_mask=np.ones((8, 8), bool)).numpy()
+    np.testing.assert_array_equal(everything, images)
+
+
+def test_bernoulli_completion_keeps_the_given_pixels():
+    model = _pixelcnn(likelihood="bernoulli")
+    images, _ = digits(2)
+    completed = model.complete(images, known_rows=4, seed=0).numpy()
+    np.testing.assert_array_equal(completed[:, :4], images[:, :4])
+    assert set(np.unique(completed[:, 4:])) <= {0.0, 16.0}
+
+
+@pytest.mark.parametrize("make", [_pixelcnn, lambda: _pixelcnn_pp(dropout=0.3)],
+                         ids=["pixelcnn", "pixelcnn++"])
+def test_training_reports_bits_per_dim_and_learns(make):
+    images, _ = digits(512)
+    test, _ = digits(128, split="test")
+    model = make()
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    before = float(np.mean(model.bits_per_dim(test)))
+    history = model.fit(dataset(images, batch_size=64), validation_data=dataset(test),
+                        epochs=4, verbose=0)
+    for key in ("bits_per_dim", "val_bits_per_dim", "loss", "val_loss"):
+        assert key in history.history
+    after = float(np.mean(model.bits_per_dim(test)))
+    assert after < before - 0.5
+    assert history.history["val_bits_per_dim"][-1] == pytest.approx(after, rel=1e-3)
+    nll_map = model.nll_map(test[:2])
+    assert nll_map.shape == (2, 8, 8)
+    np.testing.assert_allclose(nll_map.sum(axis=(1, 2)), -model.log_prob(test[:2]), rtol=1e-4)
+
+
+@pytest.mark.parametrize("make", [_pixelcnn, lambda: _pixelcnn_pp(num_classes=10)],
+                         ids=["pixelcnn", "pixelcnn++-conditional"])
+def test_save_load_continue(make, tmp_path):
+    model = make()
+    model.compile(optimizer="adam")
+    images, labels = digits(64)
+    labels = labels if model.is_conditional else None
+    model.fit(dataset(images, labels), epochs=1, verbose=0)
+    run_model_saving_test(model, dataset(images, labels), images[:4],
+                          labels[:4] if labels is not None else None, tmp_path=tmp_path)
+
+
+def test_pixelcnn_pp_with_dropout_resumes_exactly(tmp_path):
+    images, _ = digits(64)
+
+    def make(**kw):
+        model = _pixelcnn_pp(dropout=0.5, **kw)
+        model.compile(optimizer="adam")
+        return model
+
+    assert_resumes_exactly(make, dataset(images), tmp_path)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda m: m.log_prob(np.zeros([2, 9, 8, 1])), "images"),
+    (lambda m: m.log_prob(np.full([2, 8, 8, 1], 17)), "images"),
+    (lambda m: m.log_prob(np.full([2, 8, 8, 1], 1.5)), "images"),
+    (lambda m: m.log_prob(np.full([2, 8, 8, 1], np.nan)), "images"),
+    (lambda m: m.sample(0), "num_samples"),
+    (lambda m: m.sample(2, temperature=0.0), "temperature"),
+    (lambda m: m.complete(np.zeros([2, 8, 8, 1])), "known_mask"),
+    (lambda m: m.complete(np.zeros([2, 8, 8, 1]), known_rows=9), "known_rows"),
+    (lambda m: m.complete(np.zeros([2, 8, 8, 1]), known_mask=np.ones([8, 8])), "known_mask"),
+    (lambda m: m.complete(np.zeros([2, 8, 8, 1]), known_mask=np.ones([3, 8, 8], bool)),
+     "known_mask"),
+])
+def test_bad_input_names_the_argument(call, name):
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        call(_pixelcnn())
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: _pixelcnn(first_kernel_size=4), "first_kernel_size"),
+    (lambda: _pixelcnn(likelihood="logistic_mixture"), "likelihood"),
+    (lambda: _pixelcnn(filters=2, image_shape=(8, 8, 3)), "filters"),
+    (lambda: _pixelcnn_pp(num_hierarchies=5), "num_hierarchies"),
+    (lambda: _pixelcnn_pp(dropout=1.0), "dropout"),
+    (lambda: _pixelcnn_pp(likelihood="gaussian"), "likelihood"),
+    (lambda: _pixelcnn_pp(num_mixtures=0), "num_mixtures"),
+])
+def test_bad_constructor_arguments(make, name):
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        make()
