@@ -195,14 +195,14 @@ class DiscretizedLogisticMixture:
         _check_targets_rank(targets, 2)
         channels = targets.shape[-1]
         logits, loc, scale, coeffs = self.split_params(params, channels)
-        units = self.to_units(targets)[..., tf.newaxis, :]  # [..., 1, C]
+        units = tf.expand_dims(self.to_units(targets), -2)  # [..., 1, C]
         previous = [units[..., j] for j in range(channels)]
         loc = tf.stack([self._coupled_loc(loc, coeffs, c, previous) for c in range(channels)],
                        axis=-1)
         half = self._half_range()
         per_component = self.component_log_prob(
-            (loc + 1.0) * half, scale * half, targets[..., tf.newaxis, :])  # [..., K, C]
-        log_weights = tf.nn.log_softmax(logits)[..., tf.newaxis]
+            (loc + 1.0) * half, scale * half, tf.expand_dims(targets, -2))  # [..., K, C]
+        log_weights = tf.expand_dims(tf.nn.log_softmax(logits), -1)
         prefix = tf.reduce_logsumexp(log_weights + tf.cumsum(per_component, axis=-1), axis=-2)
         return prefix - tf.concat([tf.zeros_like(prefix[..., :1]), prefix[..., :-1]], axis=-1)
 
@@ -232,7 +232,8 @@ class DiscretizedLogisticMixture:
         logits, loc, scale, coeffs = self.split_params(params, channels)
 
         component = tf.one_hot(gumbel_argmax(logits / temperature, component_uniforms),
-                               self.num_mixtures)[..., tf.newaxis]  # [..., K, 1]
+                               self.num_mixtures)  # [..., K]
+        component = tf.expand_dims(component, -1)  # [..., K, 1]
         loc, scale, coeffs = (tf.reduce_sum(t * component, axis=-2) for t in (loc, scale, coeffs))
         logistic_noise = tf.math.log(channel_uniforms) - tf.math.log(1.0 - channel_uniforms)
 

@@ -64,6 +64,10 @@ def example_inputs(endpoint, model, batch_size=2, seed=0):
             value = np.ones(shape)
         elif spec.name == "seed":
             value = np.zeros(shape)
+        elif spec.name == "uniforms":
+            value = rng.uniform(1e-6, 1 - 1e-6, size=shape)
+        elif spec.name == "known_mask":
+            value = rng.random(shape) < 0.5
         else:
             value = rng.standard_normal(shape)
         inputs[spec.name] = np.asarray(value, dtype=dtype)

@@ -26,6 +26,8 @@ from kerasgen.models import (
     ConditionalGAN,
     ConditionalVAE,
     DenoisingAutoencoder,
+    PixelCNN,
+    PixelCNNPlusPlus,
 )
 
 FRESH_PROCESS = r"""
@@ -54,6 +56,14 @@ def _trained(cls, **kwargs):
     return model
 
 
+def _fitted(model):
+    images, labels = data.load_arrays("digits", max_examples=128)
+    model.compile(optimizer="adam")
+    model.fit(images, labels if model.is_conditional else None, batch_size=64, epochs=1,
+              verbose=0)
+    return model
+
+
 MODELS = {
     "vae": lambda: _trained(VAE),
     "conv-cvae-logistic": lambda: _trained(ConditionalVAE, num_classes=10, network="conv",
@@ -63,6 +73,9 @@ MODELS = {
     "cgan": lambda: _trained(ConditionalGAN, num_classes=10),
     "vae-gan": lambda: _trained(VAEGAN, network="conv", normalization="batch"),
     "began": lambda: _trained(BEGAN, code_dim=8),
+    "pixelcnn": lambda: _fitted(PixelCNN(filters=8, num_layers=1, first_kernel_size=3)),
+    "pixelcnn++-conditional": lambda: _fitted(PixelCNNPlusPlus(
+        num_classes=10, filters=8, num_resnet=1, num_hierarchies=2, num_mixtures=2)),
 }
 
 
@@ -181,3 +194,24 @@ def test_tflite_generator_equals_keras(name, tmp_path):
         np.testing.assert_allclose(
             run_tflite(path, "encode", images=images.astype(np.float32))["latents"],
             model.encode(images), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["pixelcnn", "pixelcnn++-conditional"])
+def test_tflite_autoregressive_equals_keras(name, tmp_path):
+    """log_prob and the exact sampler (uniforms in, a WHILE loop over pixels) equal Keras;
+    the on-device sampler draws its own noise."""
+    model = MODELS[name]()
+    path, report = export_tflite(model, tmp_path / "ar.tflite")
+    assert report["log_prob"] is not None and report["sample_with_noise"] == 0.0
+    images, labels = data.load_arrays("digits", "test", max_examples=4)
+    extra = {"labels": labels} if model.is_conditional else {}
+    lite = run_tflite(path, "log_prob", images=images.astype(np.float32), **extra)
+    np.testing.assert_allclose(lite["log_prob"], model.log_prob(images, **extra), rtol=1e-5)
+    uniforms = model._uniforms(4, 3)
+    np.testing.assert_array_equal(
+        run_tflite(path, "sample_with_noise", uniforms=uniforms.numpy(), **extra)["images"],
+        model._draw(uniforms, extra.get("labels"), cached=model.has_cached_sampler).numpy())
+    drawn = run_tflite(path, "sample", num_samples=np.int32(4), **extra)["images"]
+    assert drawn.shape == (4, 8, 8, 1) and np.all((drawn >= 0) & (drawn <= 16))
+    assert np.array_equal(drawn, np.round(drawn))
+

@@ -236,3 +236,67 @@ class AutoregressiveImageModel(MaximumLikelihoodModel):
         return {"nll_nats": float(np.mean(nll)),
                 "bits_per_dim": float(np.mean(nats_to_bits_per_dim(nll, self.num_dims))),
                 "num_examples": int(len(nll))}
+
+    # ------------------------------------------------------------------ export
+    def _exported_log_prob(self, images, labels=None):
+        log_prob = self._log_prob(images, labels)
+        return {"log_prob": log_prob,
+                "bits_per_dim": -log_prob / (self.num_dims * math.log(2.0))}
+
+    def _uniforms_spec(self):
+        height, width, channels = self.image_shape
+        return tf.TensorSpec([None, height, width, self.head.num_uniforms(channels)],
+                             tf.float32, name="uniforms")
+
+    def _sample_with_noise(self, uniforms, labels=None):
+        return {"images": self._draw(uniforms, labels, cached=self.has_cached_sampler)}
+
+    def serving_endpoints(self):
+        """``sample`` (default; num_samples, seed), ``log_prob`` (log_prob and bits_per_dim),
+        ``bits_per_dim``, ``complete`` (images, known_mask [N, H, W], seed) and
+        ``sample_with_noise`` (uniforms in, the exact sampler)."""
+        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
+        height, width, channels = self.image_shape
+        images = tf.TensorSpec([None, height, width, channels], tf.float32, name="images")
+        mask = tf.TensorSpec([None, height, width], tf.bool, name="known_mask")
+
+        def sample(num_samples, seed, labels=None):
+            return self._sample_with_noise(self._uniforms(num_samples, seed), labels)
+
+        def complete(images, known_mask, seed, labels=None):
+            known_mask = tf.broadcast_to(known_mask[..., tf.newaxis], tf.shape(images))
+            filled = self._draw(self._uniforms(tf.shape(images)[0], seed), labels,
+                                cached=self.has_cached_sampler,
+                                known=self._targets(images), known_mask=known_mask)
+            return {"images": tf.where(known_mask, images, filled)}
+
+        return [
+            self.endpoint("sample", sample, [scalar("num_samples"), scalar("seed")]),
+            self.endpoint("log_prob", self._exported_log_prob, [images]),
+            self.endpoint("bits_per_dim", lambda images, labels=None: {
+                "bits_per_dim": self._exported_log_prob(images, labels)["bits_per_dim"]},
+                [images]),
+            self.endpoint("complete", complete, [images, mask, scalar("seed")]),
+            self.endpoint("sample_with_noise", self._sample_with_noise,
+                          [self._uniforms_spec()]),
+        ]
+
+    def tflite_endpoints(self):
+        """``log_prob``, ``sample_with_noise`` (uniforms in: comparable with Keras) and an
+        on-device ``sample`` whose noise comes from the builtin RandomUniform; the pixel loop
+        is a TFLite WHILE."""
+        height, width, channels = self.image_shape
+        images = tf.TensorSpec([None, height, width, channels], tf.float32, name="images")
+
+        def sample(num_samples, labels=None):
+            shape = tf.stack([num_samples, height, width, self.head.num_uniforms(channels)])
+            return self._sample_with_noise(tf.random.uniform(shape, 1e-6, 1.0 - 1e-6), labels)
+
+        return [
+            self.endpoint("log_prob", self._exported_log_prob, [images]),
+            self.endpoint("sample_with_noise", self._sample_with_noise,
+                          [self._uniforms_spec()]),
+            self.endpoint("sample", sample, [tf.TensorSpec([], tf.int32, "num_samples")],
+                          deterministic=False),
+        ]
+
