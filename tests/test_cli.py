@@ -82,6 +82,25 @@ def test_gan_runs_sample_evaluate_and_serve(runs, capsys, tmp_path, monkeypatch)
     assert {"sample", "generate", "discriminate"} <= set(loaded.signatures)
 
 
+@pytest.mark.parametrize("model", ["pixelcnn", "pixelcnn++"])
+def test_autoregressive_models_train_sample_and_evaluate(model, tmp_path, capsys):
+    tiny = {"pixelcnn": ["--set", "filters=8", "--set", "num_layers=1"],
+            "pixelcnn++": ["--set", "filters=8", "--set", "num_resnet=1",
+                           "--set", "num_hierarchies=2", "--set", "num_mixtures=2"]}[model]
+    assert main(["train", model, "--out", str(tmp_path), *TRAIN, *tiny]) == 0
+    run = tmp_path / f"{model}-digits"
+    assert (run / "samples.png").is_file() and (run / "model.tflite").is_file()
+    capsys.readouterr()
+    assert main(["sample", str(run), "--num", "4", "--temperature", "0.8",
+                 "--out", str(tmp_path / "s.png")]) == 0
+    assert main(["evaluate", str(run), "--max-examples", "30"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["num_examples"] == 30
+    assert np.isclose(report["bits_per_dim"], report["nll_nats"] / (64 * np.log(2)))
+    loaded = tf.saved_model.load(str(run / "1"))
+    assert {"sample", "log_prob", "bits_per_dim", "complete"} <= set(loaded.signatures)
+
+
 def test_export_new_version(runs, capsys):
     assert main(["export", str(runs / "cvae-digits"), "--format", "saved_model",
                  "--version", "2"]) == 0

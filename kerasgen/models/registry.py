@@ -10,6 +10,7 @@ and must name arguments the model's config has.
 import dataclasses
 
 from kerasgen.models.autoencoder import Autoencoder, ConvAutoencoder, DenoisingAutoencoder
+from kerasgen.models.autoregressive import PixelCNN, PixelCNNPlusPlus
 from kerasgen.models.gan import BEGAN, GAN, VAEGAN, ConditionalGAN
 from kerasgen.models.vae import VAE, ConditionalVAE
 from kerasgen.utils.validation import fail
@@ -48,6 +49,9 @@ MODELS = {
                            "reconstruction"),
     "began": ModelPreset(BEGAN, {"network": "conv"},
                          "BEGAN: autoencoder discriminator, k_t equilibrium"),
+    "pixelcnn": ModelPreset(PixelCNN, {}, "PixelCNN: masked convolutions, softmax over levels"),
+    "pixelcnn++": ModelPreset(PixelCNNPlusPlus, {},
+                              "PixelCNN++: shifted-conv U-net, discretized logistic mixture"),
 }
 
 
