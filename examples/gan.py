@@ -90,6 +90,7 @@ def main():
     # 3. A conditional GAN: ask for each digit, and check it is what we asked for.
     cgan = kerasgen.models.ConditionalGAN(num_classes=info.num_classes, network="conv",
                                           normalization="batch", latent_dim=16,
+                                          label_conditioning="projection",
                                           filters=(32, 64), hidden_units=(128,), **shape)
     cgan.compile_with_defaults()
     figures["cgan"] = _fit(cgan, train, epochs, [NaNGuard(), *budget])

@@ -41,8 +41,10 @@ MODELS = {
                                  "gradient_penalty": 10.0, "d_steps": 5,
                                  "normalization": "layer"},
                            "WGAN-GP: Wasserstein loss, gradient penalty"),
-    "cgan": ModelPreset(ConditionalGAN, {"network": "conv", "normalization": "batch"},
-                        "conditional DCGAN (labels condition both networks)",
+    "cgan": ModelPreset(ConditionalGAN, {"network": "conv", "normalization": "batch",
+                                         "label_conditioning": "projection"},
+                        "conditional DCGAN (labels condition both networks; projection "
+                        "discriminator)",
                         conditional=True),
     "vae-gan": ModelPreset(VAEGAN, {"network": "conv", "normalization": "batch"},
                            "VAE-GAN: VAE whose decoder is a DCGAN generator, feature-space "

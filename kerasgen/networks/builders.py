@@ -67,8 +67,12 @@ def _downsampling_factor(image_shape, num_stages):
 
 
 def build_encoder(kind, input_shape, output_dim, units=(), filters=(), activation="relu",
-                  condition_dim=0, normalization=None, name="encoder"):
-    """Map images `input_shape` (and a condition) to `output_dim` unconstrained values."""
+                  condition_dim=0, normalization=None, projection=False, name="encoder"):
+    """Map images `input_shape` (and a condition) to `output_dim` unconstrained values.
+
+    The condition is concatenated to the flattened features, or with `projection` (a
+    one-output discriminator) enters as an inner product with the last hidden features
+    (Miyato & Koyama 2018):  out = w.h + b + (V y).h  -- the label cannot be ignored."""
     check_choice("network", kind, NETWORK_KINDS)
     check_choice("normalization", normalization, NORMALIZATIONS)
     inputs, x, condition = _inputs(tuple(input_shape), condition_dim, "images")
@@ -79,10 +83,18 @@ def build_encoder(kind, input_shape, output_dim, units=(), filters=(), activatio
         for i, f in enumerate(filters):
             norm = normalization if i else None
             h = _stage(h, _conv(keras.layers.Conv2D, f, activation, norm), activation, norm)
-    h = _with_condition(keras.layers.Flatten()(h), condition)
+    if projection and output_dim != 1:
+        fail("projection", f"True with output_dim={output_dim}", "a one-output network")
+    h = keras.layers.Flatten()(h)
+    if not projection:
+        h = _with_condition(h, condition)
     for u in check_int_list("hidden_units", units):
         h = keras.layers.Dense(u, activation=activation)(h)
     outputs = keras.layers.Dense(output_dim)(h)
+    if projection and condition is not None:
+        embedded = keras.layers.Dense(h.shape[-1], use_bias=False, name="label_projection")(
+            condition)
+        outputs = keras.layers.Add()([outputs, keras.layers.Dot(axes=1)([embedded, h])])
     return keras.Model(inputs if condition_dim else x, outputs, name=name)
 
 

@@ -70,7 +70,7 @@ MODELS = {
                                            likelihood="discretized_logistic"),
     "dae": lambda: _trained(DenoisingAutoencoder, corruption="masking", noise_level=0.25),
     "dcgan": lambda: _trained(GAN, network="conv", normalization="batch"),
-    "cgan": lambda: _trained(ConditionalGAN, num_classes=10),
+    "cgan": lambda: _trained(ConditionalGAN, num_classes=10, label_conditioning="projection"),
     "vae-gan": lambda: _trained(VAEGAN, network="conv", normalization="batch"),
     "began": lambda: _trained(BEGAN, code_dim=8),
     "pixelcnn": lambda: _fitted(PixelCNN(filters=8, num_layers=1, first_kernel_size=3)),

@@ -239,3 +239,27 @@ def test_feature_and_statistics_matching_add_their_terms_to_the_generator_loss()
 def test_matching_weights_are_checked(name):
     with pytest.raises(ValueError, match=f"`{name}`"):
         GAN(**tiny_kwargs(GAN, **{name: -1.0}))
+
+
+def test_projection_discriminator_scores_depend_on_the_label_by_an_inner_product():
+    """D(x, y) = w.h + b + (V y).h: the label term is linear in the one-hot label, so the
+    score difference between two labels is exactly (V[a] - V[b]).h(x)."""
+    model = _gan(ConditionalGAN, label_conditioning="projection")
+    assert model.discriminator.get_layer("label_projection") is not None
+    images = digits(3)[0]
+    a = model.discriminate(images, labels=[0, 0, 0])
+    b = model.discriminate(images, labels=[5, 5, 5])
+    hidden = model.discriminator_features([model.to_model_space(images),
+                                           model.one_hot(np.zeros(3))]).numpy()
+    projection = model.discriminator.get_layer("label_projection").kernel.numpy()
+    np.testing.assert_allclose(a - b, hidden @ (projection[0] - projection[5]), atol=1e-4)
+    assert np.max(np.abs(a - b)) > 1e-4
+
+
+def test_projection_needs_a_one_output_network():
+    from kerasgen.networks import build_encoder
+
+    with pytest.raises(ValueError, match="`projection`"):
+        build_encoder("dense", (8, 8, 1), 2, units=(8,), condition_dim=10, projection=True)
+    with pytest.raises(ValueError, match="`label_conditioning`"):
+        _gan(ConditionalGAN, label_conditioning="film")

@@ -80,6 +80,9 @@ class GAN(AdversarialModel):
             f = the discriminator's last hidden features (Salimans et al. 2016).
         statistics_matching: weight of an L2 term pulling the generated batch's per-pixel mean
             and standard deviation toward the real batch's.
+        label_conditioning: how a conditional discriminator sees the label: ``"concat"``
+            (appended to its flattened features) or ``"projection"`` (an inner product with
+            its last hidden features; Miyato & Koyama 2018).
         d_steps, clip_value: see `AdversarialModel`.
         generator, discriminator: optional Keras models used instead of the built ones
             (generator: noise [and one-hot label] -> pre-tanh images; discriminator: images in
@@ -88,9 +91,11 @@ class GAN(AdversarialModel):
 
     def __init__(self, latent_dim=64, network="dense", hidden_units=(256,), filters=(64, 128),
                  normalization=None, loss="non_saturating", gradient_penalty=0.0,
-                 feature_matching=0.0, statistics_matching=0.0, generator=None,
-                 discriminator=None, **kwargs):
+                 feature_matching=0.0, statistics_matching=0.0, label_conditioning="concat",
+                 generator=None, discriminator=None, **kwargs):
         super().__init__(**kwargs)
+        self.label_conditioning = v.check_choice("label_conditioning", label_conditioning,
+                                                 ("concat", "projection"))
         self.latent_dim = v.check_positive_int("latent_dim", latent_dim)
         self.network = v.check_choice("network", network, NETWORK_KINDS)
         self.hidden_units = v.check_int_list("hidden_units", hidden_units)
@@ -106,8 +111,13 @@ class GAN(AdversarialModel):
         self.built = True
 
     def feature_extractor(self):
-        """The discriminator's last hidden features: the input of its final layer."""
-        return keras.Model(self.discriminator.input, self.discriminator.layers[-1].input)
+        """The discriminator's last hidden features h: the input of its final layer, or with
+        a projection discriminator (out = w.h + b + (V y).h) the h of the inner product."""
+        layers = self.discriminator.layers
+        if isinstance(layers[-1], keras.layers.Add):
+            dot = next(layer for layer in layers if isinstance(layer, keras.layers.Dot))
+            return keras.Model(self.discriminator.input, dot.input[1])
+        return keras.Model(self.discriminator.input, layers[-1].input)
 
     def reported_values(self):
         """Names of the per-example values logged during training."""
@@ -124,7 +134,7 @@ class GAN(AdversarialModel):
         self.discriminator, custom_d = given_or_built(discriminator, lambda: build_encoder(
             self.network, self.image_shape, 1, units=self.hidden_units, filters=self.filters,
             activation="leaky_relu", condition_dim=condition_dim, normalization=critic_norm,
-            name="discriminator"))
+            projection=self.label_conditioning == "projection", name="discriminator"))
         self._custom = {"generator": custom_g, "discriminator": custom_d}
 
     def get_config(self):
@@ -134,7 +144,8 @@ class GAN(AdversarialModel):
                       normalization=self.normalization, loss=self.loss_kind,
                       gradient_penalty=self.gradient_penalty,
                       feature_matching=self.feature_matching,
-                      statistics_matching=self.statistics_matching)
+                      statistics_matching=self.statistics_matching,
+                      label_conditioning=self.label_conditioning)
         for name, custom in self._custom.items():
             config[name] = keras.layers.serialize(getattr(self, name)) if custom else None
         return config
