@@ -13,6 +13,7 @@ import json
 import pathlib
 import time
 
+import keras
 import numpy as np
 
 import kerasgen
@@ -38,8 +39,13 @@ def main():
     budget = [TimeLimit(args.minutes)] if args.minutes else []
 
     info = kerasgen.data.dataset_info(args.data)
-    train = kerasgen.data.load(args.data, "train", data_dir=args.data_dir, batch_size=64,
-                               max_examples=limit)
+    # A tenth of the training split is held out: early stopping watches its bits/dim (a
+    # PixelCNN memorizes 1437 digits within minutes), and the test split stays untouched.
+    train_images, _ = kerasgen.data.load_arrays(args.data, "train", data_dir=args.data_dir,
+                                                max_examples=limit)
+    held_out = len(train_images) // 10
+    validation = train_images[-held_out:]
+    train_images = train_images[:-held_out]
     test_images, _ = kerasgen.data.load_arrays(args.data, "test", data_dir=args.data_dir,
                                                max_examples=limit or 2000)
     shape = dict(image_shape=info.image_shape, num_levels=info.num_levels)
@@ -58,9 +64,14 @@ def main():
     for name, model in models.items():
         model.compile(optimizer="adam")
         start, cpu = time.perf_counter(), time.process_time()
-        history = model.fit(train, epochs=epochs, verbose=0, callbacks=[NaNGuard(), *budget])
+        stop = keras.callbacks.EarlyStopping("val_bits_per_dim", patience=10, mode="min",
+                                             restore_best_weights=True)
+        history = model.fit(train_images, batch_size=64, epochs=epochs, verbose=0,
+                            validation_data=(validation,),
+                            callbacks=[NaNGuard(), stop, *budget])
         report = model.evaluation_report(test_images)
         report.update(epochs=len(history.history["loss"]),
+                      best_validation_bits_per_dim=min(history.history["val_bits_per_dim"]),
                       train_minutes=round((time.perf_counter() - start) / 60, 2),
                       cpu_minutes=round((time.process_time() - cpu) / 60, 2))
         figures[name] = report
