@@ -21,6 +21,8 @@ PRETRAINED = {
                                      "--set", "noise_level=0.2"],
     "digits-cgan": ["cgan", "--epochs", "200", "--set", "latent_dim=16",
                     "--set", "filters=(32,64)", "--set", "hidden_units=(128,)"],
+    "digits-pixelcnn-pp": ["pixelcnn++", "--epochs", "40", "--set", "filters=16",
+                           "--set", "num_hierarchies=2", "--set", "dropout=0.2"],
 }
 
 
@@ -28,15 +30,19 @@ def reference_inputs(model):
     from kerasgen import data
 
     images, labels = data.load_arrays("digits", "test", max_examples=4)
-    latents = np.random.default_rng(0).standard_normal([4, model.latent_dim]).astype(np.float32)
+    latents = np.random.default_rng(0).standard_normal(
+        [4, getattr(model, "latent_dim", 1)]).astype(np.float32)
     return images, latents, (labels if model.is_conditional else None)
 
 
 def reference_outputs(model):
     """Deterministic outputs of fixed inputs: codes and decoded images (autoencoders, VAEs),
-    generated images and discriminator scores (GANs), and samples for a fixed seed."""
+    generated images and discriminator scores (GANs), log-likelihoods (autoregressive models),
+    and samples for a fixed seed."""
     images, latents, labels = reference_inputs(model)
-    if hasattr(model, "generate"):
+    if hasattr(model, "complete"):  # autoregressive: exact log-likelihoods
+        outputs = {"log_prob": np.asarray(model.log_prob(images, labels))}
+    elif hasattr(model, "generate"):
         outputs = {"generate": np.asarray(model.generate(latents, labels)),
                    "discriminate": np.asarray(model.discriminate(images, labels))}
     else:
