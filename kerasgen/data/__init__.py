@@ -40,9 +40,9 @@ from kerasgen.data.audio import (
     resolve_spoken_digit_dir,
     to_pcm16_levels,
 )
+from kerasgen.data.folders import DATA_DIR_ENV
 from kerasgen.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
 from kerasgen.data.images import (
-    DATA_DIR_ENV,
     IMAGE_DATASETS,
     SPLITS,
     ImageDatasetInfo,

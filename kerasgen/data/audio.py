@@ -57,7 +57,7 @@ import wave
 import numpy as np
 import tensorflow as tf
 
-from kerasgen.data.images import DATA_DIR_ENV
+from kerasgen.data.folders import check_folder, data_folder
 from kerasgen.utils.validation import (
     check_choice, check_non_negative_int, check_positive_int, fail)
 
@@ -342,17 +342,6 @@ def _check_bool(name, value):
     return bool(value)
 
 
-def _check_folder(name, folder, expected, origin=""):
-    if not isinstance(folder, (str, os.PathLike)):
-        fail(name, repr(folder), "the path of a folder")
-    folder = os.path.expanduser(os.fspath(folder))
-    if not os.path.exists(folder):
-        fail(name, f"{folder!r}{origin}, which does not exist", expected)
-    if not os.path.isdir(folder):
-        fail(name, f"{folder!r}{origin}, which is a file, not a folder", expected)
-    return folder
-
-
 def _wav_files(folder):
     return sorted(entry.name for entry in os.scandir(folder)
                   if entry.is_file() and entry.name.lower().endswith(".wav"))
@@ -395,7 +384,7 @@ def load_wav_folder(directory, sample_rate=None, resample=False, min_length=1):
         :class:`AudioClips`: float32 clips in ``[-1, 1]``, the sample rate, the file paths.
     """
     expected = "a folder of 16-bit PCM mono .wav files"
-    directory = _check_folder("directory", directory, expected)
+    directory = check_folder("directory", directory, expected)
     if sample_rate is not None:
         sample_rate = check_positive_int("sample_rate", sample_rate)
     resample = _check_bool("resample", resample)
@@ -440,14 +429,7 @@ def resolve_spoken_digit_dir(data_dir=None):
     """
     expected = ("the folder of the FSDD recordings ({digit}_{speaker}_{index}.wav), its parent "
                 "with 'recordings/', or a folder with an 'fsdd/' subfolder")
-    origin = ""
-    if data_dir is None:
-        data_dir = os.environ.get(DATA_DIR_ENV, "")
-        if not data_dir:
-            fail("data_dir", f"None and the {DATA_DIR_ENV} environment variable is not set",
-                 f"{expected}; pass data_dir=... or set {DATA_DIR_ENV}=/path/to/data")
-        origin = f" (from {DATA_DIR_ENV})"
-    folder = _check_folder("data_dir", data_dir, expected, origin)
+    folder, origin = data_folder(data_dir, expected)
     for candidate in (folder, os.path.join(folder, "recordings"),
                       os.path.join(folder, "fsdd", "recordings"), os.path.join(folder, "fsdd")):
         if _holds_recordings(candidate):

@@ -28,11 +28,11 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from kerasgen.data.folders import DATA_DIR_ENV, data_folder
 from kerasgen.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
 from kerasgen.utils.validation import (
     check_choice, check_non_negative_int, check_positive_int, fail)
 
-DATA_DIR_ENV = "KERASGEN_DATA_DIR"
 SPLITS = ("train", "test")
 DIGITS_TEST_SIZE = 360
 DIGITS_SPLIT_SEED = 0
@@ -128,20 +128,7 @@ def resolve_data_dir(name, data_dir=None):
         return None
     expected = (f"a folder holding the {name} IDX files ({_expected_files()}) "
                 f"or a parent folder with a '{name}/' subfolder holding them")
-    origin = ""
-    if data_dir is None:
-        data_dir = os.environ.get(DATA_DIR_ENV, "")
-        if not data_dir:
-            fail("data_dir", f"None and the {DATA_DIR_ENV} environment variable is not set",
-                 f"{expected}; pass data_dir=... or set {DATA_DIR_ENV}=/path/to/data")
-        origin = f" (from {DATA_DIR_ENV})"
-    elif not isinstance(data_dir, (str, os.PathLike)):
-        fail("data_dir", repr(data_dir), "None or the path of a folder")
-    folder = os.path.expanduser(os.fspath(data_dir))
-    if not os.path.exists(folder):
-        fail("data_dir", f"{folder!r}{origin}, which does not exist", expected)
-    if not os.path.isdir(folder):
-        fail("data_dir", f"{folder!r}{origin}, which is a file, not a folder", expected)
+    folder, origin = data_folder(data_dir, expected)
 
     subfolder = os.path.join(folder, name)
     if _holds_files(subfolder):

@@ -78,6 +78,7 @@ References:
 
 import tensorflow as tf
 
+from kerasgen.data import transforms
 from kerasgen.distributions.categorical import (
     _check_last_dim,
     _check_targets_rank,
@@ -152,7 +153,7 @@ class DiscretizedLogisticMixture:
 
     def to_units(self, levels):
         """Levels {0..L-1} -> [-1, 1]."""
-        return levels * (2.0 / (self.num_levels - 1)) - 1.0
+        return transforms.scale_to_symmetric(levels, self.num_levels)
 
     def _half_range(self):
         return 0.5 * (self.num_levels - 1)

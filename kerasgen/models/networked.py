@@ -1,4 +1,5 @@
-"""`EncoderDecoderModel`: the shared half of autoencoders and VAEs.
+"""`EncoderDecoderModel`: the shared half of autoencoders and VAEs; `CodecAPI`: the encode /
+decode / reconstruct methods and endpoints, also used by the VAE-GAN.
 
 It owns the network hyperparameters, builds (or accepts) the encoder and decoder, serializes
 them, and gives the checked user API and export endpoints that both families share:
@@ -19,7 +20,68 @@ from kerasgen.training.maximum_likelihood import MaximumLikelihoodModel
 from kerasgen.utils import validation as v
 
 
-class EncoderDecoderModel(MaximumLikelihoodModel):
+class CodecAPI:
+    """The encode / decode / reconstruct API shared by every model with an encoder and a
+    decoder (autoencoders, VAEs, VAE-GAN): checked user methods, the reconstruction error and
+    the export endpoints, over the graph-safe ``_encode`` and ``_decode`` a model defines."""
+
+    # ------------------------------------------------------------------ graph-safe API
+    def _encode(self, images, labels=None):
+        raise NotImplementedError
+
+    def _decode(self, latents, labels=None):
+        raise NotImplementedError
+
+    def _reconstruct(self, images, labels=None):
+        return self._decode(self._encode(images, labels), labels)
+
+    # ------------------------------------------------------------------ checked user API
+    def encode(self, images, labels=None):
+        """Codes ``[N, latent_dim]`` of integer images ``[N, H, W, C]``."""
+        images = self.check_images(images)
+        return self._encode(images, self.check_labels(labels, len(images)))
+
+    def decode(self, latents, labels=None):
+        """Images from codes, in the data's units ``[0, num_levels - 1]`` (float)."""
+        latents = np.asarray(latents, np.float32)
+        if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
+            v.fail("latents", f"an array of shape {latents.shape}",
+                   f"shape [N, {self.latent_dim}]")
+        if not np.all(np.isfinite(latents)):
+            v.fail("latents", "NaN or infinite values", "finite values")
+        return self._decode(latents, self.check_labels(labels, len(latents)))
+
+    def reconstruct(self, images, labels=None):
+        images = self.check_images(images)
+        return self._reconstruct(images, self.check_labels(labels, len(images)))
+
+    def reconstruction_mse(self, images, labels=None):
+        """Mean squared reconstruction error of checked `images`, pixels scaled to [0, 1]."""
+        error = (self._reconstruct(images, labels) - images) / (self.num_levels - 1)
+        return float(np.mean(np.square(error)))
+
+    # ------------------------------------------------------------------ export
+    def input_specs(self):
+        """Named specs ``images`` (float, data units) and ``latents``; `endpoint` adds
+        ``labels`` for conditional models."""
+        images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
+        latents = tf.TensorSpec([None, self.latent_dim], tf.float32, name="latents")
+        return images, latents
+
+    def codec_endpoints(self):
+        """``encode``, ``decode`` and ``reconstruct``, shared by every encoder-decoder model."""
+        images, latents = self.input_specs()
+        return [
+            self.endpoint("encode", lambda images, labels=None:
+                          {"latents": self._encode(images, labels)}, [images]),
+            self.endpoint("decode", lambda latents, labels=None:
+                          {"images": self._decode(latents, labels)}, [latents]),
+            self.endpoint("reconstruct", lambda images, labels=None:
+                          {"images": self._reconstruct(images, labels)}, [images]),
+        ]
+
+
+class EncoderDecoderModel(CodecAPI, MaximumLikelihoodModel):
     """Base of models made of an encoder and a decoder network.
 
     Args:
@@ -83,53 +145,3 @@ class EncoderDecoderModel(MaximumLikelihoodModel):
         """Reconstruction of ``images`` or ``(images, labels)``, in the data's units."""
         images, labels = inputs if isinstance(inputs, (tuple, list)) else (inputs, None)
         return self._reconstruct(images, labels)
-
-    # ------------------------------------------------------------------ graph-safe API
-    def _encode(self, images, labels=None):
-        raise NotImplementedError
-
-    def _decode(self, latents, labels=None):
-        raise NotImplementedError
-
-    def _reconstruct(self, images, labels=None):
-        return self._decode(self._encode(images, labels), labels)
-
-    # ------------------------------------------------------------------ checked user API
-    def encode(self, images, labels=None):
-        """Codes ``[N, latent_dim]`` of integer images ``[N, H, W, C]``."""
-        images = self.check_images(images)
-        return self._encode(images, self.check_labels(labels, len(images)))
-
-    def decode(self, latents, labels=None):
-        """Images from codes, in the data's units ``[0, num_levels - 1]`` (float)."""
-        latents = np.asarray(latents, np.float32)
-        if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
-            v.fail("latents", f"an array of shape {latents.shape}",
-                   f"shape [N, {self.latent_dim}]")
-        if not np.all(np.isfinite(latents)):
-            v.fail("latents", "NaN or infinite values", "finite values")
-        return self._decode(latents, self.check_labels(labels, len(latents)))
-
-    def reconstruct(self, images, labels=None):
-        images = self.check_images(images)
-        return self._reconstruct(images, self.check_labels(labels, len(images)))
-
-    # ------------------------------------------------------------------ export
-    def input_specs(self):
-        """Named specs ``images`` (float, data units) and ``latents``; `endpoint` adds
-        ``labels`` for conditional models."""
-        images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
-        latents = tf.TensorSpec([None, self.latent_dim], tf.float32, name="latents")
-        return images, latents
-
-    def codec_endpoints(self):
-        """``encode``, ``decode`` and ``reconstruct``, shared by every encoder-decoder model."""
-        images, latents = self.input_specs()
-        return [
-            self.endpoint("encode", lambda images, labels=None:
-                          {"latents": self._encode(images, labels)}, [images]),
-            self.endpoint("decode", lambda latents, labels=None:
-                          {"images": self._decode(latents, labels)}, [latents]),
-            self.endpoint("reconstruct", lambda images, labels=None:
-                          {"images": self._reconstruct(images, labels)}, [images]),
-        ]

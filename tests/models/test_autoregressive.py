@@ -240,6 +240,8 @@ def test_pixelcnn_pp_with_dropout_resumes_exactly(tmp_path):
     (lambda m: m.sample(2, temperature=0.0), "temperature"),
     (lambda m: m.complete(np.zeros([2, 8, 8, 1])), "known_mask"),
     (lambda m: m.complete(np.zeros([2, 8, 8, 1]), known_rows=9), "known_rows"),
+    (lambda m: m.complete(np.zeros([2, 8, 8, 1]), known_rows=-1), "known_rows"),
+    (lambda m: m.complete(np.zeros([2, 8, 8, 1]), known_rows="3"), "known_rows"),
     (lambda m: m.complete(np.zeros([2, 8, 8, 1]), known_mask=np.ones([8, 8])), "known_mask"),
     (lambda m: m.complete(np.zeros([2, 8, 8, 1]), known_mask=np.ones([3, 8, 8], bool)),
      "known_mask"),

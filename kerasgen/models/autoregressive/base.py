@@ -25,6 +25,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from kerasgen.data import transforms
 from kerasgen.distributions import BernoulliHead, Categorical, DiscretizedLogisticMixture
 from kerasgen.evaluation.likelihood import nats_to_bits_per_dim
 from kerasgen.sampling.autoregressive import NaiveStepper, sample_pixels
@@ -87,7 +88,7 @@ class AutoregressiveImageModel(MaximumLikelihoodModel):
     # ------------------------------------------------------------------ the model
     def to_units(self, targets):
         """Targets (levels, or {0, 1} for Bernoulli) -> [-1, 1]."""
-        return tf.cast(targets, tf.float32) * (2.0 / (self.input_levels - 1)) - 1.0
+        return transforms.scale_to_symmetric(targets, self.input_levels)
 
     def params(self, targets, condition=None, training=False, seed=None):
         """Head parameters; `seed` keys the network's training noise (dropout)."""
@@ -146,7 +147,7 @@ class AutoregressiveImageModel(MaximumLikelihoodModel):
     def from_targets(self, levels):
         """Sampled targets -> the data's units (Bernoulli: {0, L-1})."""
         if self.likelihood == "bernoulli":
-            return levels * float(self.num_levels - 1)
+            return transforms.unit_to_levels(levels, self.num_levels)
         return levels
 
     # ------------------------------------------------------------------ checked user API
@@ -201,7 +202,7 @@ class AutoregressiveImageModel(MaximumLikelihoodModel):
             v.fail("known_mask", "both or neither of known_mask and known_rows",
                    "exactly one of them")
         if known_rows is not None:
-            rows = v.check_positive_int("known_rows", known_rows + 1) - 1
+            rows = v.check_non_negative_int("known_rows", known_rows)
             if rows > height:
                 v.fail("known_rows", repr(known_rows), f"a number of rows in [0, {height}]")
             known_mask = np.arange(height)[:, None] < rows

@@ -29,11 +29,12 @@ References:
 """
 
 import keras
-import numpy as np
+import numpy as np  # noqa: F401  (used by the doctest)
 import tensorflow as tf
 
 from kerasgen.distributions.latent import diagonal_gaussian, kl_to_standard_normal
 from kerasgen.models.gan.gan import GAN, nonnegative_weight
+from kerasgen.models.networked import CodecAPI
 from kerasgen.networks import build_encoder, given_or_built
 from kerasgen.utils.noise import SALT_LATENT
 
@@ -41,8 +42,9 @@ SALT_PRIOR = 7
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class VAEGAN(GAN):
+class VAEGAN(CodecAPI, GAN):
     """A VAE and a GAN sharing the generator; see the module docstring for the losses.
+    `encode`, `decode` (= `generate`) and `reconstruct` come from `CodecAPI`.
 
     Args:
         feature_weight: gamma, the weight of the feature reconstruction in the generator loss
@@ -113,42 +115,22 @@ class VAEGAN(GAN):
     def _encode(self, images, labels=None):
         return self.posterior(self.to_model_space(images), self.one_hot(labels)).mean()
 
-    def _reconstruct(self, images, labels=None):
-        return self._generate(self._encode(images, labels), labels)
-
-    # ------------------------------------------------------------------ checked user API
-    def encode(self, images, labels=None):
-        """Posterior means ``[N, latent_dim]`` of integer images."""
-        images = self.check_images(images)
-        return self._encode(images, self.check_labels(labels, len(images)))
-
-    def reconstruct(self, images, labels=None):
-        """G(mean of q(z | x)), in the data's units."""
-        images = self.check_images(images)
-        return self._reconstruct(images, self.check_labels(labels, len(images)))
+    def _decode(self, latents, labels=None):
+        return self._generate(latents, labels)
 
     def evaluation_report(self, images, labels=None, **kwargs):
         """The GAN metrics plus ``reconstruction_mse`` (pixels in [0, 1])."""
         report = super().evaluation_report(images, labels, **kwargs)
         images = self.check_images(images)
-        error = (self._reconstruct(images, self.check_labels(labels, len(images)))
-                 - images) / (self.num_levels - 1)
-        report["reconstruction_mse"] = float(np.mean(np.square(error)))
+        report["reconstruction_mse"] = self.reconstruction_mse(
+            images, self.check_labels(labels, len(images)))
         return report
 
     # ------------------------------------------------------------------ export
-    def _codec_endpoints(self):
-        images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
-        return [
-            self.endpoint("encode", lambda images, labels=None:
-                          {"latents": self._encode(images, labels)}, [images]),
-            self.endpoint("reconstruct", lambda images, labels=None:
-                          {"images": self._reconstruct(images, labels)}, [images]),
-        ]
-
     def serving_endpoints(self):
-        """The GAN's (``sample``, ``generate``, ``discriminate``), ``encode``, ``reconstruct``."""
-        return super().serving_endpoints() + self._codec_endpoints()
+        """The GAN's (``sample``, ``generate``, ``discriminate``), ``encode``, ``decode``,
+        ``reconstruct``."""
+        return super().serving_endpoints() + self.codec_endpoints()
 
     def tflite_endpoints(self):
-        return super().tflite_endpoints() + self._codec_endpoints()
+        return super().tflite_endpoints() + self.codec_endpoints()

@@ -32,7 +32,6 @@ References:
 import math
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from kerasgen.distributions import get_likelihood
@@ -166,8 +165,7 @@ class VAE(EncoderDecoderModel):
         labels = self.check_labels(labels, len(images))
         report = likelihood_metrics(self, images, labels, num_samples=importance_samples,
                                     seed=seed, binarization_seed=seed)
-        error = (self._reconstruct(images, labels) - images) / (self.num_levels - 1)
-        report["reconstruction_mse"] = float(np.mean(np.square(error)))
+        report["reconstruction_mse"] = self.reconstruction_mse(images, labels)
         return report
 
     # ------------------------------------------------------------------ export

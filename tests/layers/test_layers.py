@@ -1,0 +1,113 @@
+"""Causal layers: config round trips, masks and shifts checked by gradients, the one-position
+computation used by cached sampling, conditions of the gated block, bad arguments."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerasgen.layers import (
+    DownRightShiftedConv2D,
+    DownRightShiftedConv2DTranspose,
+    DownShiftedConv2D,
+    DownShiftedConv2DTranspose,
+    GatedResidual,
+    MaskedConv2D,
+)
+
+LAYERS = [
+    lambda: MaskedConv2D(6, 3, "A", image_channels=3),
+    lambda: DownShiftedConv2D(4, (2, 3)),
+    lambda: DownRightShiftedConv2D(4, (2, 2), strides=2),
+    lambda: DownShiftedConv2DTranspose(4),
+    lambda: DownRightShiftedConv2DTranspose(4),
+    lambda: GatedResidual(3, "down_right", dropout=0.1, auxiliary=True, conditional=True),
+]
+
+
+@pytest.mark.parametrize("make", LAYERS, ids=lambda f: type(f()).__name__)
+def test_config_round_trip_through_the_registry(make):
+    layer = make()
+    config = keras.layers.serialize(layer)
+    clone = keras.layers.deserialize(config)
+    assert type(clone) is type(layer) and clone.get_config() == layer.get_config()
+    assert keras.saving.get_registered_object(f"kerasgen>{type(layer).__name__}") is type(layer)
+
+
+def _dependence(layer, x, i, j):
+    """|d out[0, i, j, :] / d x[0]| summed over features: [H, W]."""
+    x = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = tf.reduce_sum(layer(x)[0, i, j])
+    return np.abs(tape.gradient(out, x)[0].numpy()).sum(-1)
+
+
+def test_shifted_convolutions_see_only_rows_above_and_columns_left():
+    x = np.random.default_rng(0).normal(size=[1, 6, 6, 2]).astype(np.float32)
+    down = _dependence(DownShiftedConv2D(3, (2, 3)), x, 3, 3)
+    expected = np.zeros([6, 6], bool)
+    expected[2:4, 2:5] = True  # rows i-1..i, columns j-1..j+1
+    np.testing.assert_array_equal(down > 0, expected)
+    right = _dependence(DownRightShiftedConv2D(3, (2, 2)), x, 3, 3)
+    expected = np.zeros([6, 6], bool)
+    expected[2:4, 2:4] = True  # rows i-1..i, columns j-1..j
+    np.testing.assert_array_equal(right > 0, expected)
+
+
+def test_transposed_shifted_convolutions_double_the_size_and_stay_causal():
+    x = np.random.default_rng(1).normal(size=[1, 3, 3, 2]).astype(np.float32)
+    layer = DownRightShiftedConv2DTranspose(3)
+    assert layer(x).shape == (1, 6, 6, 3)
+    assert layer.compute_output_shape((None, 3, 3, 2)) == (None, 6, 6, 3)
+    # Output (i, j) reads input (i // 2, j // 2) only: never a later low-resolution position.
+    dependence = _dependence(layer, x, 3, 2)
+    expected = np.zeros([3, 3], bool)
+    expected[1, 1] = True
+    np.testing.assert_array_equal(dependence > 0, expected)
+    assert DownShiftedConv2DTranspose(3)(x).shape == (1, 6, 6, 3)
+
+
+def test_masked_conv_call_at_equals_the_full_convolution():
+    layer = MaskedConv2D(5, 3, "B", image_channels=1)
+    x = np.random.default_rng(2).normal(size=[2, 6, 6, 4]).astype(np.float32)
+    full = layer(x).numpy()
+    padded = np.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])
+    for i, j in [(0, 0), (2, 3), (5, 5)]:
+        at = layer.call_at(tf.constant(padded[:, i:i + 3, j:j + 3])).numpy()
+        np.testing.assert_allclose(at, full[:, i, j], atol=1e-5)
+
+
+@pytest.mark.parametrize("condition", [np.eye(4, dtype=np.float32)[[1, 2]],
+                                       np.ones([2, 8, 8, 5], np.float32)],
+                         ids=["class", "map"])
+def test_gated_residual_takes_a_class_or_a_map_condition(condition):
+    block = GatedResidual(3, "down", conditional=True)
+    x = np.random.default_rng(3).normal(size=[2, 4, 4, 3]).astype(np.float32)
+    out = block(x, condition=tf.constant(condition))
+    assert out.shape == x.shape
+    other = block(x, condition=tf.constant(condition * 0.0))
+    assert np.max(np.abs(out - other)) > 1e-4  # the condition changes the output
+
+
+def test_gated_residual_dropout_is_stateless_and_training_only():
+    block = GatedResidual(3, "down", dropout=0.5)
+    x = np.random.default_rng(4).normal(size=[2, 4, 4, 3]).astype(np.float32)
+    seed = tf.constant([1, 2])
+    a = block(x, training=True, seed=seed)
+    np.testing.assert_array_equal(a, block(x, training=True, seed=seed))
+    assert np.max(np.abs(a - block(x, training=True, seed=seed + 1))) > 1e-4
+    np.testing.assert_array_equal(block(x, training=False, seed=seed), block(x))
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: MaskedConv2D(4, 4), "kernel_size"),
+    (lambda: MaskedConv2D(4, 3, "C"), "mask_type"),
+    (lambda: MaskedConv2D(2, 3, image_channels=3), "filters"),
+    (lambda: DownShiftedConv2D(4, (2, 2)), "kernel_size"),
+    (lambda: GatedResidual(4, "up"), "direction"),
+    (lambda: GatedResidual(4, dropout=1.0), "dropout"),
+])
+def test_bad_arguments_name_the_argument(make, name):
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        make()
