@@ -234,8 +234,11 @@ class DiscretizedLogisticMixture:
 
         component = tf.one_hot(gumbel_argmax(logits / temperature, component_uniforms),
                                self.num_mixtures)  # [..., K]
-        component = tf.expand_dims(component, -1)  # [..., K, 1]
-        loc, scale, coeffs = (tf.reduce_sum(t * component, axis=-2) for t in (loc, scale, coeffs))
+        chosen = tf.expand_dims(component, -1) > 0  # [..., K, 1]
+        # Select with `where`, not a product with the one-hot: a huge log-scale of another
+        # component (exp overflowing to inf) would otherwise give inf * 0 = NaN.
+        loc, scale, coeffs = (tf.reduce_sum(tf.where(chosen, t, tf.zeros_like(t)), axis=-2)
+                              for t in (loc, scale, coeffs))
         logistic_noise = tf.math.log(channel_uniforms) - tf.math.log(1.0 - channel_uniforms)
 
         half, top = self._half_range(), float(self.num_levels - 1)

@@ -50,6 +50,11 @@ def right_shift(x):
     return tf.pad(x[:, :, :-1], [[0, 0], [0, 0], [1, 0], [0, 0]])
 
 
+def with_ones_channel(x):
+    """[x, 1]: a channel of ones tells the first layers the image from its zero padding."""
+    return tf.concat([x, tf.ones_like(x[..., :1])], axis=-1)
+
+
 def concat_elu(x):
     return tf.nn.elu(tf.concat([x, -x], axis=-1))
 
@@ -100,8 +105,18 @@ class _ShiftedConv(keras.layers.Layer):
         full = tf.nn.conv2d_transpose(
             inputs, self.kernel, tf.stack([shape[0], height + kh - 1, width + kw - 1,
                                            self.filters]), s, "VALID")
-        left = kw - 1 if self.right else (kw - 1) // 2
+        # Down-right: keep the first columns, so output column x reads input column x // 2,
+        # which has only seen pixels up to column 2 * (x // 2) <= x at the finer resolution.
+        left = 0 if self.right else (kw - 1) // 2
         return full[:, :height, left:left + width] + self.bias
+
+    def call_at(self, window):
+        """The output at one position from the window it reads, ``[B, kh, kw, F_in]`` (taken
+        from an input padded as in `call`): ``[B, filters]``. Any stride."""
+        kh, kw = self.kernel_size
+        size = kh * kw * int(self.kernel.shape[2])
+        return tf.reshape(window, [-1, size]) @ tf.reshape(self.kernel, [size, self.filters]) \
+            + self.bias
 
     def compute_output_shape(self, input_shape):
         batch, height, width = input_shape[:3]
@@ -152,6 +167,14 @@ class DownRightShiftedConv2DTranspose(_ShiftedConv):
     def __init__(self, filters, kernel_size=None, strides=2, **kwargs):
         super().__init__(filters, kernel_size, strides, **kwargs)
 
+    def call_at(self, value, i, j):
+        """Output (i, j) from the one input it reads, ``value`` = input (i // s, j // s)
+        ``[B, F_in]``: ``[B, filters]`` (2x2 kernel, stride 2: kernel tap (i % 2, j % 2))."""
+        if self.kernel_size != (self.strides, self.strides):
+            raise NotImplementedError("call_at needs kernel_size == (strides, strides)")
+        tap = tf.gather_nd(self.kernel, [[i % self.strides, j % self.strides]])[0]
+        return tf.matmul(value, tap, transpose_b=True) + self.bias
+
 
 @keras.saving.register_keras_serializable(package="kerasgen")
 class GatedResidual(keras.layers.Layer):
@@ -187,23 +210,35 @@ class GatedResidual(keras.layers.Layer):
     def call(self, x, auxiliary=None, condition=None, training=False, seed=None):
         """`seed` (int32 [2]) draws the dropout mask statelessly, so that training noise
         is keyed on the step and resumes exactly; without one, no dropout is applied."""
-        c = self.conv_in(concat_elu(x))
-        if self.auxiliary:
-            c = c + self.auxiliary_in(concat_elu(auxiliary))
-        c = concat_elu(c)
+        c = self.hidden(self.conv_in(concat_elu(x)), auxiliary)
         if training and self.dropout_rate and seed is not None:
             keep = tf.random.stateless_uniform(tf.shape(c), seed) >= self.dropout_rate
             c = tf.where(keep, c / (1.0 - self.dropout_rate), 0.0)
-        c = self.conv_out(c)
-        if self.conditional:
-            c = c + self._condition_bias(condition, x)
-        gate, signal = tf.split(c, 2, axis=-1)
+        return self.gated(x, self.conv_out(c), self.condition_bias(condition, x.shape[1]))
+
+    def hidden(self, conv_in_output, auxiliary=None):
+        """concat_elu(conv_in(...) [+ nin(concat_elu(a))]), at every position or one."""
+        if self.auxiliary:
+            conv_in_output = conv_in_output + self.auxiliary_in(concat_elu(auxiliary))
+        return concat_elu(conv_in_output)
+
+    @staticmethod
+    def gated(x, conv_out_output, condition_bias=None):
+        """x + g * sigmoid(s), [g, s] = conv_out(...) [+ W h]."""
+        if condition_bias is not None:
+            conv_out_output = conv_out_output + condition_bias
+        gate, signal = tf.split(conv_out_output, 2, axis=-1)
         return x + gate * tf.sigmoid(signal)
 
-    def _condition_bias(self, condition, x):
+    def condition_bias(self, condition, height):
+        """W h for a block at `height` rows: ``[B, 1, 1, 2F]`` (vector condition) or
+        ``[B, height, W', 2F]`` (map, average-pooled to the block's resolution); None when
+        the block is unconditional."""
+        if not self.conditional:
+            return None
         if condition.shape.rank == 2:
             return self.condition_in(condition)[:, tf.newaxis, tf.newaxis, :]
-        factor = condition.shape[1] // x.shape[1]  # static: image sizes are fixed
+        factor = condition.shape[1] // height  # static: image sizes are fixed
         if factor > 1:
             condition = tf.nn.avg_pool2d(condition, factor, factor, "VALID")
         return self.condition_in(condition)

@@ -60,12 +60,18 @@ def test_transposed_shifted_convolutions_double_the_size_and_stay_causal():
     layer = DownRightShiftedConv2DTranspose(3)
     assert layer(x).shape == (1, 6, 6, 3)
     assert layer.compute_output_shape((None, 3, 3, 2)) == (None, 6, 6, 3)
-    # Output (i, j) reads input (i // 2, j // 2) only: never a later low-resolution position.
-    dependence = _dependence(layer, x, 3, 2)
-    expected = np.zeros([3, 3], bool)
-    expected[1, 1] = True
-    np.testing.assert_array_equal(dependence > 0, expected)
-    assert DownShiftedConv2DTranspose(3)(x).shape == (1, 6, 6, 3)
+    # Down-right: output (i, j) reads input (i // 2, j // 2) only, at every offset (a later
+    # low-resolution column would have seen pixels after (i, j) at the finer resolution).
+    for i, j in np.ndindex(6, 6):
+        expected = np.zeros([3, 3], bool)
+        expected[i // 2, j // 2] = True
+        np.testing.assert_array_equal(_dependence(layer, x, i, j) > 0, expected, str((i, j)))
+    # Down: row i // 2 only, columns around j / 2 (any column of the rows above is allowed).
+    down = DownShiftedConv2DTranspose(3)
+    assert down(x).shape == (1, 6, 6, 3)
+    for i, j in np.ndindex(6, 6):
+        rows = np.nonzero((_dependence(down, x, i, j) > 0).any(-1))[0]
+        np.testing.assert_array_equal(rows, [i // 2], str((i, j)))
 
 
 def test_masked_conv_call_at_equals_the_full_convolution():

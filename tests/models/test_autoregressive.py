@@ -25,75 +25,80 @@ def _pixelcnn_pp(**kwargs):
     return PixelCNNPlusPlus(**kwargs)
 
 
-def _input_gradient(model, output_slice, position, seed=0, labels=None):
-    """sum over 16 random inputs of |d sum(params[b, i, j, output_slice]) / d inputs_b|:
-    ``[H, W, C]`` (several inputs, so that no path is zero only because a ReLU is off)."""
-    height, width, channels = model.image_shape
-    x = tf.random.stateless_uniform([16, height, width, channels], [seed, 1], -1.0, 1.0)
-    condition = model.one_hot(None if labels is None else labels * 16)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        params = model.network(x, condition)
-        out = tf.reduce_sum(params[:, position[0], position[1], output_slice])
-    return np.abs(tape.gradient(out, x).numpy()).sum(0)
-
-
-POSITIONS = [(0, 0), (0, 7), (3, 4), (7, 0), (7, 7)]
-
-
 def _later(position, width):
     """Boolean [H*W] over pixels: True at and after `position` in raster order."""
     return np.arange(64).reshape(8, 8) >= position[0] * width + position[1]
 
 
+def _dependence(model, output_slice=slice(None), labels=None, seed=0):
+    """``[H, W, H, W, C]``: entry (i, j, a, b, c) sums over 4 random inputs
+    |d sum(params[i, j, output_slice]) / d input[a, b, c]|, for every output position at
+    once (one copy of the inputs per output position)."""
+    height, width, channels = model.image_shape
+    positions = height * width
+    x = tf.random.stateless_uniform([4, height, width, channels], [seed, 1], -1.0, 1.0)
+    x = tf.repeat(x, positions, axis=0)  # [4 * P, ...]: copy k*P + p selects position p
+    select = tf.tile(tf.eye(positions), [4, 1])[:, :, None]
+    condition = model.one_hot(None if labels is None else labels * 4 * positions)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        params = model.network(x, condition)[..., output_slice]
+        flat = tf.reshape(params, [4 * positions, positions, -1])
+        out = tf.reduce_sum(flat * select)
+    grad = np.abs(tape.gradient(out, x).numpy()).reshape(4, positions, height, width,
+                                                          channels).sum(0)
+    return grad.reshape(height, width, height, width, channels)
+
+
 @pytest.mark.parametrize("make", [_pixelcnn, lambda **k: _pixelcnn(num_classes=10, **k),
                                   lambda **k: _pixelcnn(likelihood="bernoulli", **k)],
                          ids=["plain", "class-conditional", "bernoulli"])
-@pytest.mark.parametrize("position", POSITIONS)
-def test_pixelcnn_is_causal_from_the_first_call(make, position):
+def test_pixelcnn_is_causal_from_the_first_call(make):
     model = make()
     labels = [3] if model.is_conditional else None
-    grad = _input_gradient(model, slice(None), position, labels=labels)[..., 0]
-    later = _later(position, 8)
-    assert np.all(grad[later] == 0.0)
-    i, j = position
-    for earlier in [(i, j - 1), (i - 1, j), (i - 1, j + 1)]:  # immediate neighbours before
-        if 0 <= earlier[0] < 8 and 0 <= earlier[1] < 8:
-            assert grad[earlier] > 0
+    dependence = _dependence(model, labels=labels)[..., 0]
+    for i, j in itertools.product(range(8), range(8)):
+        grad = dependence[i, j]
+        assert np.all(grad[_later((i, j), 8)] == 0.0), (i, j)
+        for earlier in [(i, j - 1), (i - 1, j), (i - 1, j + 1)]:  # immediate neighbours before
+            if 0 <= earlier[0] < 8 and 0 <= earlier[1] < 8:
+                assert grad[earlier] > 0, ((i, j), earlier)
 
 
-@pytest.mark.parametrize("position", POSITIONS)
-def test_pixelcnn_masks_the_channels_of_a_pixel(position):
+def test_pixelcnn_masks_the_channels_of_a_pixel():
     """RGB: channel c's logits see channels < c of the own pixel, never c or later."""
     model = _pixelcnn(image_shape=(8, 8, 3), num_levels=4, filters=24)
     levels = model.num_levels
-    i, j = position
     for c in range(3):
-        grad = _input_gradient(model, slice(c * levels, (c + 1) * levels), position)
-        own = grad[i, j]
-        assert np.all(own[c:] == 0.0) and np.all(own[:c] > 0), (c, own)
-        later = _later(position, 8).copy()
-        later[i, j] = False
-        assert np.all(grad[later] == 0.0)
+        dependence = _dependence(model, slice(c * levels, (c + 1) * levels))
+        for i, j in itertools.product(range(8), range(8)):
+            own = dependence[i, j, i, j]
+            assert np.all(own[c:] == 0.0) and np.all(own[:c] > 0), ((i, j), c, own)
+            later = _later((i, j), 8).copy()
+            later[i, j] = False
+            assert np.all(dependence[i, j][later] == 0.0), ((i, j), c)
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"num_classes": 10}, {"image_shape": (8, 8, 3),
                                                              "num_levels": 256},
-                                    {"num_hierarchies": 3, "num_resnet": 2}],
-                         ids=["gray", "class-conditional", "rgb", "deeper"])
-@pytest.mark.parametrize("position", POSITIONS)
-def test_pixelcnn_pp_is_causal_and_sees_the_past(kwargs, position):
+                                    {"num_hierarchies": 3, "num_resnet": 2},
+                                    {"num_hierarchies": 4, "num_resnet": 1}],
+                         ids=["gray", "class-conditional", "rgb", "deeper", "deepest"])
+def test_pixelcnn_pp_is_causal_and_sees_the_past_at_every_pixel(kwargs):
+    """Every output position, so that each offset of the stride-2 down and up paths (even
+    and odd rows and columns, image borders) is covered."""
     model = _pixelcnn_pp(**kwargs)
     labels = [3] if model.is_conditional else None
-    grad = _input_gradient(model, slice(None), position, labels=labels).sum(-1)
-    later = _later(position, 8)
-    assert np.all(grad[later] == 0.0)  # the own pixel (every channel) and everything after
-    i, j = position
-    for earlier in [(i, j - 1), (i - 1, j - 1), (i - 1, j), (i - 1, j + 1)]:
-        if 0 <= earlier[0] < 8 and 0 <= earlier[1] < 8:
-            assert grad[earlier] > 0, earlier
-    if model.num_hierarchies == 3:  # deep enough for the receptive field to be the whole past
-        assert np.all(grad[~later] > 0.0)
+    dependence = _dependence(model, labels=labels).sum(-1)
+    for i, j in itertools.product(range(8), range(8)):
+        grad = dependence[i, j]
+        later = _later((i, j), 8)
+        assert np.all(grad[later] == 0.0), (i, j)  # own pixel (all channels), all after
+        for earlier in [(i, j - 1), (i - 1, j - 1), (i - 1, j), (i - 1, j + 1)]:
+            if 0 <= earlier[0] < 8 and 0 <= earlier[1] < 8:
+                assert grad[earlier] > 0, ((i, j), earlier)
+        if model.num_hierarchies >= 3 and model.num_resnet >= 2:  # sees all rows above
+            assert np.all(grad[:i] > 0.0), (i, j)
 
 
 def _all_images(shape, levels):
@@ -112,7 +117,10 @@ def _all_images(shape, levels):
     (lambda s, L: _pixelcnn_pp(image_shape=s, num_levels=L), (2, 2, 3), 2),
     (lambda s, L: _pixelcnn_pp(image_shape=s, num_levels=L, likelihood="categorical"),
      (2, 2, 1), 3),
-], ids=["pixelcnn", "pixelcnn-rgb", "pixelcnn-bernoulli", "pp", "pp-rgb", "pp-categorical"])
+    # 2x4 with two resolutions: the stride-2 down and up paths meet odd columns.
+    (lambda s, L: _pixelcnn_pp(image_shape=s, num_levels=L, num_resnet=2), (2, 4, 1), 2),
+], ids=["pixelcnn", "pixelcnn-rgb", "pixelcnn-bernoulli", "pp", "pp-rgb", "pp-categorical",
+        "pp-two-resolutions"])
 def test_likelihood_sums_to_one_over_every_image(make, shape, levels):
     model = make(shape, levels)
     # Random, not just initial, weights: scale them up so the distribution is far from flat.
@@ -127,16 +135,40 @@ def test_likelihood_sums_to_one_over_every_image(make, shape, levels):
     lambda: _pixelcnn(image_shape=(8, 8, 3), num_levels=5),
     lambda: _pixelcnn(likelihood="bernoulli"),
     lambda: _pixelcnn(num_classes=10),
-], ids=["gray", "rgb", "bernoulli", "conditional"])
+    _pixelcnn_pp,
+    lambda: _pixelcnn_pp(num_hierarchies=3, num_resnet=2),
+    lambda: _pixelcnn_pp(num_hierarchies=1),
+    lambda: _pixelcnn_pp(num_classes=10),
+    lambda: _pixelcnn_pp(image_shape=(8, 8, 3), num_levels=256),
+    lambda: _pixelcnn_pp(likelihood="categorical", image_shape=(4, 8, 1)),
+], ids=["gray", "rgb", "bernoulli", "conditional", "pp", "pp-3-resolutions",
+        "pp-1-resolution", "pp-conditional", "pp-rgb", "pp-categorical-4x8"])
 def test_cached_sampling_equals_naive_sampling(make):
     model = make()
-    model.set_weights([w * 2.0 for w in model.get_weights()])
+    rng = np.random.default_rng(0)  # perturbed weights: far from the flat initial output
+    model.set_weights([w + rng.normal(0.0, 0.3, w.shape) for w in model.get_weights()])
     labels = tf.constant([1, 2, 3]) if model.is_conditional else None
     uniforms = model._uniforms(3, 5)
     naive = model._draw(uniforms, labels, cached=False).numpy()
     cached = model._draw(uniforms, labels, cached=True).numpy()
     np.testing.assert_array_equal(cached, naive)
-    assert len(np.unique(naive)) > 1  # not a degenerate image
+    assert np.all(np.isfinite(naive)) and len(np.unique(naive)) > 1  # not degenerate
+
+
+def test_pixelcnn_pp_cached_step_equals_the_full_network_at_every_pixel():
+    """The stepper's parameters at (i, j) equal the network's on the finished image, at
+    every position (both stride-2 offsets of every resolution), for a class condition."""
+    model = _randomized(_pixelcnn_pp(num_hierarchies=3, num_resnet=2, num_classes=10), 0.2)
+    x = tf.random.stateless_uniform([2, 8, 8, 1], [3, 4], -1.0, 1.0)
+    condition = model.one_hot([4, 7])
+    full = model.network(x, condition).numpy()
+    stepper = model.cached_stepper(condition)
+    state = stepper.init_state(2)
+    for i, j in itertools.product(range(8), range(8)):
+        params, state = stepper.params_at(state, tf.constant(i), tf.constant(j))
+        np.testing.assert_allclose(params.numpy(), full[:, i, j], rtol=1e-4, atol=1e-4,
+                                   err_msg=str((i, j)))
+        state = stepper.write(state, i, j, x[:, i, j])
 
 
 def _randomized(model, scale=0.3):

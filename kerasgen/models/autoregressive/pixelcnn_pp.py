@@ -48,8 +48,10 @@ from kerasgen.layers.shifted import (
     GatedResidual,
     down_shift,
     right_shift,
+    with_ones_channel,
 )
 from kerasgen.models.autoregressive.base import AutoregressiveImageModel
+from kerasgen.models.autoregressive.pixelcnn_pp_cached import CachedPixelCNNPlusPlusStepper
 from kerasgen.utils import validation as v
 
 
@@ -95,39 +97,60 @@ class PixelCNNPlusPlusNetwork(keras.layers.Layer):
         self.out = keras.layers.Dense(out_features, name="out")
 
     def call(self, x, condition=None, training=False, seed=None):
-        """`seed`: int32 [2] for the dropout masks (training only); block b uses
-        seed + [0, b + 1]."""
-        blocks_run = []
-
-        def run(block, stream, auxiliary=None):
-            block_seed = None if seed is None else seed + [0, len(blocks_run) + 1]
-            blocks_run.append(block)
-            return block(stream, auxiliary, condition, training=training, seed=block_seed)
-
-        x = tf.concat([x, tf.ones_like(x[..., :1])], axis=-1)
-        u = down_shift(self.u_init(x))
+        """`seed`: int32 [2] for the dropout masks (training only): the k-th down-stream
+        block uses seed + [0, 2k + 1], the k-th down-right block seed + [0, 2k + 2]."""
+        x = with_ones_channel(x)
+        u_outputs = self.u_stream(x, condition, training, seed)
         ul = down_shift(self.ul_init_down(x)) + right_shift(self.ul_init_right(x))
-        u_skips, ul_skips = [u], [ul]
+        ul_skips, k = [ul], 0
         for level in range(self.num_hierarchies):
-            for block_u, block_ul in zip(self.down_u[level], self.down_ul[level]):
-                u = run(block_u, u)
-                ul = run(block_ul, ul, u)
-                u_skips.append(u)
+            for block in self.down_ul[level]:
+                ul = block(ul, u_outputs[k], condition, training=training,
+                           seed=self._block_seed(seed, 2 * k + 2))
                 ul_skips.append(ul)
+                k += 1
             if level < self.num_hierarchies - 1:
-                u = self.downsample_u[level](u)
                 ul = self.downsample_ul[level](ul)
-                u_skips.append(u)
                 ul_skips.append(ul)
-        u, ul = u_skips.pop(), ul_skips.pop()
+        ul = ul_skips.pop()
         for level in range(self.num_hierarchies):
-            for block_u, block_ul in zip(self.up_u[level], self.up_ul[level]):
-                u = run(block_u, u, u_skips.pop())
-                ul = run(block_ul, ul, tf.concat([u, ul_skips.pop()], axis=-1))
+            for block in self.up_ul[level]:
+                ul = block(ul, tf.concat([u_outputs[k], ul_skips.pop()], axis=-1), condition,
+                           training=training, seed=self._block_seed(seed, 2 * k + 2))
+                k += 1
             if level < self.num_hierarchies - 1:
-                u = self.upsample_u[level](u)
                 ul = self.upsample_ul[level](ul)
         return self.out(tf.nn.elu(ul))
+
+    def u_stream(self, x, condition=None, training=False, seed=None):
+        """The down ("rows above") stream alone: u after every gated block, in order (down
+        pass, then up pass), each ``[B, H_r, W_r, F]``. Row i of every output depends only
+        on image rows < i (< 2^r i at resolution r), so the cached sampler runs this once
+        per image row. `x` includes the channel of ones."""
+        u = down_shift(self.u_init(x))
+        u_skips, outputs = [u], []
+        for level in range(self.num_hierarchies):
+            for block in self.down_u[level]:
+                u = block(u, None, condition, training=training,
+                          seed=self._block_seed(seed, 2 * len(outputs) + 1))
+                u_skips.append(u)
+                outputs.append(u)
+            if level < self.num_hierarchies - 1:
+                u = self.downsample_u[level](u)
+                u_skips.append(u)
+        u = u_skips.pop()
+        for level in range(self.num_hierarchies):
+            for block in self.up_u[level]:
+                u = block(u, u_skips.pop(), condition, training=training,
+                          seed=self._block_seed(seed, 2 * len(outputs) + 1))
+                outputs.append(u)
+            if level < self.num_hierarchies - 1:
+                u = self.upsample_u[level](u)
+        return outputs
+
+    @staticmethod
+    def _block_seed(seed, index):
+        return None if seed is None else seed + [0, index]
 
     def get_config(self):
         config = super().get_config()
@@ -151,6 +174,8 @@ class PixelCNNPlusPlus(AutoregressiveImageModel):
         likelihood: ``"logistic_mixture"`` (default), ``"categorical"`` or ``"bernoulli"``.
         image_shape, num_levels, num_classes, seed: see `GenerativeModel`.
     """
+
+    has_cached_sampler = True
 
     def __init__(self, filters=64, num_resnet=2, num_hierarchies=3, dropout=0.5,
                  likelihood="logistic_mixture", **kwargs):
@@ -178,3 +203,6 @@ class PixelCNNPlusPlus(AutoregressiveImageModel):
         config.update(filters=self.filters, num_resnet=self.num_resnet,
                       num_hierarchies=self.num_hierarchies, dropout=self.dropout)
         return config
+
+    def cached_stepper(self, condition):
+        return CachedPixelCNNPlusPlusStepper(self.network, self.image_shape, condition)
