@@ -222,7 +222,9 @@ def build_parser():
     sample.add_argument("dir")
     sample.add_argument("--num", type=_positive_int, default=64)
     sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument("--temperature", type=float, default=None, help="VAE prior scale, or the softmax temperature of autoregressive models")
+    sample.add_argument("--temperature", type=float, default=None,
+                        help="VAE prior scale, or the sampling temperature of "
+                             "autoregressive models")
     sample.add_argument("--truncation", type=float, default=None,
                         help="GAN noise truncated to [-t, t]")
     sample.add_argument("--labels", type=int, nargs="+", default=None)

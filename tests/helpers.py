@@ -216,3 +216,14 @@ def assert_resumes_exactly(make, train_data, tmp_path, first_epochs=1, total_epo
                                                         other.get_weights())]
     assert max(differences) > 10 * atol
     return resumed
+
+
+def coarse_maps(images, num_levels=17, factor=2):
+    """A condition map per image, aligned with it: the means of its factor x factor blocks
+    (scaled to [0, 1]) repeated back to full size, ``[N, H, W, 1]``: what a super-resolution
+    model conditions on."""
+    images = np.asarray(images, np.float32) / (num_levels - 1)
+    n, height, width, channels = images.shape
+    blocks = images.reshape(n, height // factor, factor, width // factor, factor, channels)
+    means = blocks.mean(axis=(2, 4), keepdims=True)
+    return np.broadcast_to(means, blocks.shape).reshape(images.shape)[..., :1].copy()

@@ -56,7 +56,7 @@ def example_inputs(endpoint, model, batch_size=2, seed=0):
         dtype = spec.dtype.as_numpy_dtype
         if spec.name == "images":
             value = rng.integers(0, model.num_levels, size=shape)
-        elif spec.name == "labels":
+        elif spec.name == "labels" and spec.dtype.is_integer:
             value = rng.integers(0, model.num_classes or 1, size=shape)
         elif spec.name == "num_samples":
             value = np.full(shape, batch_size)

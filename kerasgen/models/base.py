@@ -63,9 +63,11 @@ class GenerativeModel(keras.Model):
             tracker.update_state(values[tracker.name])
         return {tracker.name: tracker.result() for tracker in self.trackers}
 
+    condition_shape = None  # (H, W, D) for models conditioned on a map per image
+
     @property
     def is_conditional(self):
-        return self.num_classes is not None
+        return self.num_classes is not None or self.condition_shape is not None
 
     @property
     def num_dims(self):
@@ -85,8 +87,12 @@ class GenerativeModel(keras.Model):
                               integers=self.integer_images)
 
     def check_labels(self, labels, count, name="labels"):
+        """Class labels ``[N]``, or condition maps ``[N, *condition_shape]`` for models
+        conditioned on a tensor; None for unconditional models."""
         if not self.is_conditional:
             return None
+        if self.condition_shape is not None:
+            return v.check_condition_maps(name, labels, self.condition_shape, count=count)
         if labels is None:
             v.fail(name, "None", f"{count} class labels: this model is conditional "
                    f"on {self.num_classes} classes")
@@ -103,7 +109,11 @@ class GenerativeModel(keras.Model):
             v.fail("seed", repr(seed), "an integer or None")
         return int(seed)
 
-    def one_hot(self, labels):
+    def condition_of(self, labels):
+        """What the networks are conditioned on: one-hot class labels, the condition maps
+        (float32), or None for unconditional models."""
+        if self.condition_shape is not None:
+            return tf.cast(labels, tf.float32)
         if not self.is_conditional:
             return None
         return tf.one_hot(tf.cast(labels, tf.int32), self.num_classes)
@@ -143,7 +153,11 @@ class GenerativeModel(keras.Model):
     # ------------------------------------------------------------------ export contract
     def endpoint(self, name, function, specs, deterministic=True):
         """An `Endpoint` whose inputs are `specs`, plus ``labels`` for conditional models."""
-        labels = [tf.TensorSpec([None], tf.int32, name="labels")] if self.is_conditional else []
+        if self.condition_shape is not None:
+            labels = [tf.TensorSpec([None, *self.condition_shape], tf.float32, name="labels")]
+        else:
+            labels = [tf.TensorSpec([None], tf.int32, name="labels")] \
+                if self.is_conditional else []
         return Endpoint(name, function, list(specs) + labels, deterministic=deterministic)
 
     def serving_endpoints(self):

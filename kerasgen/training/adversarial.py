@@ -126,7 +126,7 @@ class AdversarialModel(GenerativeModel):
 
     def train_step(self, data):
         images, labels = unpack(data)
-        real, condition = self.to_model_space(images), self.one_hot(labels)
+        real, condition = self.to_model_space(images), self.condition_of(labels)
         step = self.optimizer.iterations
         for index in range(self.d_steps):
             d_losses = self._discriminator_step(
@@ -149,7 +149,7 @@ class AdversarialModel(GenerativeModel):
 
     def test_step(self, data):
         images, labels = unpack(data)
-        real, condition = self.to_model_space(images), self.one_hot(labels)
+        real, condition = self.to_model_space(images), self.condition_of(labels)
         seed = step_seed(self.seed, self.optimizer.iterations, SALT_VALIDATION)
         losses = self.discriminator_losses(real, condition, seed, training=False)
         losses.update(self.generator_losses(real, condition, seed + 1, training=False))

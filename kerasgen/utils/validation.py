@@ -114,3 +114,23 @@ def check_labels(name, labels, num_classes, count=None):
     if array.size and (array.min() < 0 or array.max() >= num_classes):
         fail(name, f"labels in [{array.min()}, {array.max()}]", f"labels in [0, {num_classes - 1}]")
     return array.astype(np.int32)
+
+
+def check_condition_maps(name, maps, condition_shape, count=None):
+    """Finite real condition maps ``[N, *condition_shape]``; returns a float32 array."""
+    expected = f"{count if count is not None else 'N'} condition maps of shape " \
+        f"{tuple(condition_shape)}"
+    if maps is None:
+        fail(name, "None", expected + ": this model is conditional on a map per image")
+    array = np.asarray(maps)
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        fail(name, f"an array of dtype {array.dtype}", expected)
+    if array.ndim != len(condition_shape) + 1 or tuple(array.shape[1:]) != \
+            tuple(condition_shape):
+        fail(name, f"an array of shape {array.shape}", expected)
+    if count is not None and array.shape[0] != count:
+        fail(name, f"{array.shape[0]} condition maps", expected)
+    array = array.astype(np.float32)
+    if not np.all(np.isfinite(array)):
+        fail(name, "non-finite values (NaN or inf)", "finite condition maps")
+    return array

@@ -9,6 +9,7 @@ import pytest
 import tensorflow as tf
 
 from kerasgen import data
+from tests.helpers import coarse_maps
 from kerasgen.export import (
     Endpoint,
     example_inputs,
@@ -56,11 +57,17 @@ def _trained(cls, **kwargs):
     return model
 
 
+def _conditions(model, images, labels):
+    """What `model` is conditioned on: class labels, coarse maps, or None."""
+    if model.condition_shape:
+        return coarse_maps(images)
+    return labels if model.is_conditional else None
+
+
 def _fitted(model):
     images, labels = data.load_arrays("digits", max_examples=128)
     model.compile(optimizer="adam")
-    model.fit(images, labels if model.is_conditional else None, batch_size=64, epochs=1,
-              verbose=0)
+    model.fit(images, _conditions(model, images, labels), batch_size=64, epochs=1, verbose=0)
     return model
 
 
@@ -76,6 +83,9 @@ MODELS = {
     "pixelcnn": lambda: _fitted(PixelCNN(filters=8, num_layers=1, first_kernel_size=3)),
     "pixelcnn++-conditional": lambda: _fitted(PixelCNNPlusPlus(
         num_classes=10, filters=8, num_resnet=1, num_hierarchies=2, num_mixtures=2)),
+    "pixelcnn++-map": lambda: _fitted(PixelCNNPlusPlus(
+        condition_shape=(8, 8, 1), filters=8, num_resnet=1, num_hierarchies=2,
+        num_mixtures=2)),
 }
 
 
@@ -128,9 +138,10 @@ def test_warmup_records_cover_every_signature_and_replay(model, tmp_path):
         assert outputs and all(np.all(np.isfinite(v.numpy())) for v in outputs.values()), name
 
 
-def test_tflite_equals_keras(model, tmp_path):
-    if not hasattr(model, "decode"):
-        pytest.skip("generator models: see test_tflite_generator_equals_keras")
+@pytest.mark.parametrize("name", ["vae", "conv-cvae-logistic", "dae"])
+def test_tflite_encoder_decoder_equals_keras(name, tmp_path):
+    """Models with a decoder (GANs and autoregressive models have their own tests below)."""
+    model = MODELS[name]()
     path, report = export_tflite(model, tmp_path / "m.tflite")
     deterministic = [e.name for e in model.tflite_endpoints() if e.deterministic]
     assert deterministic and all(report[name] is not None for name in deterministic)
@@ -196,7 +207,7 @@ def test_tflite_generator_equals_keras(name, tmp_path):
             model.encode(images), atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["pixelcnn", "pixelcnn++-conditional"])
+@pytest.mark.parametrize("name", ["pixelcnn", "pixelcnn++-conditional", "pixelcnn++-map"])
 def test_tflite_autoregressive_equals_keras(name, tmp_path):
     """log_prob and the exact sampler (uniforms in, a WHILE loop over pixels) equal Keras;
     the on-device sampler draws its own noise."""
@@ -204,7 +215,7 @@ def test_tflite_autoregressive_equals_keras(name, tmp_path):
     path, report = export_tflite(model, tmp_path / "ar.tflite")
     assert report["log_prob"] is not None and report["sample_with_noise"] == 0.0
     images, labels = data.load_arrays("digits", "test", max_examples=4)
-    extra = {"labels": labels} if model.is_conditional else {}
+    extra = {"labels": _conditions(model, images, labels)} if model.is_conditional else {}
     lite = run_tflite(path, "log_prob", images=images.astype(np.float32), **extra)
     np.testing.assert_allclose(lite["log_prob"], model.log_prob(images, **extra), rtol=1e-5)
     uniforms = model._uniforms(4, 3)

@@ -10,7 +10,13 @@ import pytest
 import tensorflow as tf
 
 from kerasgen.models import PixelCNN, PixelCNNPlusPlus
-from tests.helpers import assert_resumes_exactly, dataset, digits, run_model_saving_test
+from tests.helpers import (
+    assert_resumes_exactly,
+    coarse_maps,
+    dataset,
+    digits,
+    run_model_saving_test,
+)
 
 
 def _pixelcnn(**kwargs):
@@ -39,7 +45,8 @@ def _dependence(model, output_slice=slice(None), labels=None, seed=0):
     x = tf.random.stateless_uniform([4, height, width, channels], [seed, 1], -1.0, 1.0)
     x = tf.repeat(x, positions, axis=0)  # [4 * P, ...]: copy k*P + p selects position p
     select = tf.tile(tf.eye(positions), [4, 1])[:, :, None]
-    condition = model.one_hot(None if labels is None else labels * 4 * positions)
+    condition = None if labels is None else \
+        model.condition_of(np.repeat(np.asarray(labels)[:1], 4 * positions, axis=0))
     with tf.GradientTape() as tape:
         tape.watch(x)
         params = model.network(x, condition)[..., output_slice]
@@ -82,13 +89,19 @@ def test_pixelcnn_masks_the_channels_of_a_pixel():
 @pytest.mark.parametrize("kwargs", [{}, {"num_classes": 10}, {"image_shape": (8, 8, 3),
                                                              "num_levels": 256},
                                     {"num_hierarchies": 3, "num_resnet": 2},
-                                    {"num_hierarchies": 4, "num_resnet": 1}],
-                         ids=["gray", "class-conditional", "rgb", "deeper", "deepest"])
+                                    {"num_hierarchies": 4, "num_resnet": 1},
+                                    {"condition_shape": (8, 8, 2)}],
+                         ids=["gray", "class-conditional", "rgb", "deeper", "deepest",
+                              "map-conditional"])
 def test_pixelcnn_pp_is_causal_and_sees_the_past_at_every_pixel(kwargs):
     """Every output position, so that each offset of the stride-2 down and up paths (even
     and odd rows and columns, image borders) is covered."""
     model = _pixelcnn_pp(**kwargs)
-    labels = [3] if model.is_conditional else None
+    labels = None
+    if model.num_classes:
+        labels = [3]
+    elif model.condition_shape:
+        labels = np.random.default_rng(0).normal(size=[1, 8, 8, 2]).astype(np.float32)
     dependence = _dependence(model, labels=labels).sum(-1)
     for i, j in itertools.product(range(8), range(8)):
         grad = dependence[i, j]
@@ -139,15 +152,19 @@ def test_likelihood_sums_to_one_over_every_image(make, shape, levels):
     lambda: _pixelcnn_pp(num_hierarchies=3, num_resnet=2),
     lambda: _pixelcnn_pp(num_hierarchies=1),
     lambda: _pixelcnn_pp(num_classes=10),
+    lambda: _pixelcnn_pp(condition_shape=(8, 8, 1), num_hierarchies=3),
     lambda: _pixelcnn_pp(image_shape=(8, 8, 3), num_levels=256),
     lambda: _pixelcnn_pp(likelihood="categorical", image_shape=(4, 8, 1)),
 ], ids=["gray", "rgb", "bernoulli", "conditional", "pp", "pp-3-resolutions",
-        "pp-1-resolution", "pp-conditional", "pp-rgb", "pp-categorical-4x8"])
+        "pp-1-resolution", "pp-conditional", "pp-map-conditional", "pp-rgb",
+        "pp-categorical-4x8"])
 def test_cached_sampling_equals_naive_sampling(make):
     model = make()
     rng = np.random.default_rng(0)  # perturbed weights: far from the flat initial output
     model.set_weights([w + rng.normal(0.0, 0.3, w.shape) for w in model.get_weights()])
-    labels = tf.constant([1, 2, 3]) if model.is_conditional else None
+    labels = tf.constant([1, 2, 3]) if model.num_classes else None
+    if model.condition_shape:
+        labels = tf.constant(coarse_maps(digits(3)[0]))
     uniforms = model._uniforms(3, 5)
     naive = model._draw(uniforms, labels, cached=False).numpy()
     cached = model._draw(uniforms, labels, cached=True).numpy()
@@ -160,7 +177,7 @@ def test_pixelcnn_pp_cached_step_equals_the_full_network_at_every_pixel():
     every position (both stride-2 offsets of every resolution), for a class condition."""
     model = _randomized(_pixelcnn_pp(num_hierarchies=3, num_resnet=2, num_classes=10), 0.2)
     x = tf.random.stateless_uniform([2, 8, 8, 1], [3, 4], -1.0, 1.0)
-    condition = model.one_hot([4, 7])
+    condition = model.condition_of([4, 7])
     full = model.network(x, condition).numpy()
     stepper = model.cached_stepper(condition)
     state = stepper.init_state(2)
@@ -240,13 +257,15 @@ def test_training_reports_bits_per_dim_and_learns(make):
     np.testing.assert_allclose(nll_map.sum(axis=(1, 2)), -model.log_prob(test[:2]), rtol=1e-4)
 
 
-@pytest.mark.parametrize("make", [_pixelcnn, lambda: _pixelcnn_pp(num_classes=10)],
-                         ids=["pixelcnn", "pixelcnn++-conditional"])
+@pytest.mark.parametrize("make", [_pixelcnn, lambda: _pixelcnn_pp(num_classes=10),
+                                  lambda: _pixelcnn_pp(condition_shape=(8, 8, 1))],
+                         ids=["pixelcnn", "pixelcnn++-conditional", "pixelcnn++-map"])
 def test_save_load_continue(make, tmp_path):
     model = make()
     model.compile(optimizer="adam")
     images, labels = digits(64)
-    labels = labels if model.is_conditional else None
+    labels = coarse_maps(images) if model.condition_shape else \
+        labels if model.is_conditional else None
     model.fit(dataset(images, labels), epochs=1, verbose=0)
     run_model_saving_test(model, dataset(images, labels), images[:4],
                           labels[:4] if labels is not None else None, tmp_path=tmp_path)
@@ -283,6 +302,42 @@ def test_bad_input_names_the_argument(call, name):
         call(_pixelcnn())
 
 
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.log_prob(x),                                     # maps missing
+    lambda m, x: m.log_prob(x, np.zeros([2, 8, 8, 2])),             # wrong depth
+    lambda m, x: m.log_prob(x, np.zeros([2, 4, 4, 1])),             # not aligned
+    lambda m, x: m.log_prob(x, np.zeros([3, 8, 8, 1])),             # count
+    lambda m, x: m.log_prob(x, np.full([2, 8, 8, 1], np.nan)),      # NaN
+    lambda m, x: m.sample(2, labels=np.array(["a", "b"])),          # dtype
+    lambda m, x: m.fit(x, np.zeros([2, 8, 8, 3]), verbose=0),       # fit data
+], ids=["missing", "depth", "size", "count", "nan", "dtype", "fit"])
+def test_bad_condition_maps_name_the_argument(call):
+    model = _pixelcnn_pp(condition_shape=(8, 8, 1))
+    model.compile(optimizer="adam")
+    with pytest.raises(ValueError, match="labels"):
+        call(model, np.zeros([2, 8, 8, 1]))
+
+
+def test_map_conditioning_is_used_for_likelihood_and_sampling():
+    """A super-resolution PixelCNN++: conditioned on each digit's 2x2 block means, the
+    held-out likelihood with the right maps beats the same images with shuffled maps, and
+    samples follow their maps (their own block means are closer to the given ones)."""
+    images, _ = digits(1024)
+    test, _ = digits(128, split="test")
+    model = _pixelcnn_pp(condition_shape=(8, 8, 1), filters=16)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    model.fit(dataset(images, coarse_maps(images), batch_size=64), epochs=6, verbose=0)
+    maps = coarse_maps(test)
+    shuffled = maps[np.random.default_rng(0).permutation(len(maps))]
+    right = float(np.mean(model.bits_per_dim(test, maps)))
+    wrong = float(np.mean(model.bits_per_dim(test, shuffled)))
+    assert right < wrong - 0.3, (right, wrong)
+    drawn = model.sample(32, seed=0, labels=maps[:32])
+    error = np.mean((coarse_maps(drawn) - maps[:32]) ** 2)
+    error_shuffled = np.mean((coarse_maps(drawn) - shuffled[:32]) ** 2)
+    assert error < 0.5 * error_shuffled, (error, error_shuffled)
+
+
 @pytest.mark.parametrize("make, name", [
     (lambda: _pixelcnn(first_kernel_size=4), "first_kernel_size"),
     (lambda: _pixelcnn(likelihood="logistic_mixture"), "likelihood"),
@@ -291,6 +346,9 @@ def test_bad_input_names_the_argument(call, name):
     (lambda: _pixelcnn_pp(dropout=1.0), "dropout"),
     (lambda: _pixelcnn_pp(likelihood="gaussian"), "likelihood"),
     (lambda: _pixelcnn_pp(num_mixtures=0), "num_mixtures"),
+    (lambda: _pixelcnn_pp(condition_shape=(4, 4, 1)), "condition_shape"),
+    (lambda: _pixelcnn_pp(condition_shape=(8, 8)), "condition_shape"),
+    (lambda: _pixelcnn_pp(condition_shape=(8, 8, 1), num_classes=10), "condition_shape"),
 ])
 def test_bad_constructor_arguments(make, name):
     with pytest.raises(ValueError, match=f"`{name}`"):

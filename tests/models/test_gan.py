@@ -250,7 +250,7 @@ def test_projection_discriminator_scores_depend_on_the_label_by_an_inner_product
     a = model.discriminate(images, labels=[0, 0, 0])
     b = model.discriminate(images, labels=[5, 5, 5])
     hidden = model.discriminator_features([model.to_model_space(images),
-                                           model.one_hot(np.zeros(3))]).numpy()
+                                           model.condition_of(np.zeros(3))]).numpy()
     projection = model.discriminator.get_layer("label_projection").kernel.numpy()
     np.testing.assert_allclose(a - b, hidden @ (projection[0] - projection[5]), atol=1e-4)
     assert np.max(np.abs(a - b)) > 1e-4

@@ -72,8 +72,12 @@ class AutoregressiveImageModel(MaximumLikelihoodModel):
     def finish_building(self):
         """Create every weight with one call, so the model is built (and causal) at once."""
         height, width, channels = self.image_shape
-        condition = None if self.num_classes is None else tf.zeros([1, self.num_classes])
-        self.network(tf.zeros([1, height, width, channels]), condition)
+        labels = None
+        if self.condition_shape is not None:
+            labels = tf.zeros([1, *self.condition_shape])
+        elif self.num_classes is not None:
+            labels = tf.zeros([1], tf.int32)
+        self.network(tf.zeros([1, height, width, channels]), self.condition_of(labels))
         self.built = True
 
     def get_config(self):
@@ -98,11 +102,11 @@ class AutoregressiveImageModel(MaximumLikelihoodModel):
         """Head parameters ``[B, H, W, P]`` of ``images`` or ``(images, labels)``."""
         images, labels = inputs if isinstance(inputs, (tuple, list)) else (inputs, None)
         targets = self.head.prepare_targets(images)
-        return self.params(targets, self.one_hot(labels), training)
+        return self.params(targets, self.condition_of(labels), training)
 
     def per_example_losses(self, images, labels, seed, training):
         targets = self.head.prepare_targets(images, seed=seed + SALT_BINARIZE)
-        params = self.params(targets, self.one_hot(labels), training, seed + SALT_DROPOUT)
+        params = self.params(targets, self.condition_of(labels), training, seed + SALT_DROPOUT)
         nll = -self.head.log_prob(params, targets)
         return {"loss": nll, "bits_per_dim": nll / (self.num_dims * math.log(2.0))}
 
@@ -114,7 +118,8 @@ class AutoregressiveImageModel(MaximumLikelihoodModel):
 
     def _per_dim_log_prob(self, images, labels=None, binarization_seed=None):
         targets = self._targets(images, binarization_seed)
-        return self.head.per_dim_log_prob(self.params(targets, self.one_hot(labels)), targets)
+        params = self.params(targets, self.condition_of(labels))
+        return self.head.per_dim_log_prob(params, targets)
 
     def _log_prob(self, images, labels=None, binarization_seed=None):
         per_dim = self._per_dim_log_prob(images, labels, binarization_seed)
@@ -138,7 +143,7 @@ class AutoregressiveImageModel(MaximumLikelihoodModel):
 
     def _draw(self, uniforms, labels=None, temperature=1.0, cached=False, known=None,
               known_mask=None):
-        condition = self.one_hot(labels)
+        condition = self.condition_of(labels)
         stepper = self.cached_stepper(condition) if cached else self.naive_stepper(condition)
         levels = sample_pixels(stepper, self.head, self.image_shape, uniforms, self.to_units,
                                temperature, self.channel_sequential, known, known_mask)

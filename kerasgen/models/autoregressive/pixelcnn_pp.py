@@ -172,14 +172,30 @@ class PixelCNNPlusPlus(AutoregressiveImageModel):
         dropout: dropout rate on the residual path (0.5 in the paper).
         num_mixtures: logistic mixture components (5 in tfd.PixelCNN, 10 in the paper).
         likelihood: ``"logistic_mixture"`` (default), ``"categorical"`` or ``"bernoulli"``.
+        condition_shape: ``(H, W, D)`` to condition on a map per image (an edge map, a
+            segmentation, a low-resolution copy upsampled...), aligned with the image: it
+            is passed where class labels would be (``fit(images, maps)``,
+            ``sample(n, labels=maps)``, the ``labels`` input of the exports) and enters every
+            gated block, average-pooled to the block's resolution. Exclusive with
+            `num_classes`.
         image_shape, num_levels, num_classes, seed: see `GenerativeModel`.
     """
 
     has_cached_sampler = True
 
     def __init__(self, filters=64, num_resnet=2, num_hierarchies=3, dropout=0.5,
-                 likelihood="logistic_mixture", **kwargs):
+                 likelihood="logistic_mixture", condition_shape=None, **kwargs):
         super().__init__(likelihood=likelihood, **kwargs)
+        if condition_shape is not None:
+            height, width, _ = self.image_shape
+            shape = v.check_int_list("condition_shape", condition_shape, allow_empty=False)
+            if len(shape) != 3 or tuple(shape[:2]) != (height, width) or shape[2] < 1:
+                v.fail("condition_shape", repr(condition_shape),
+                       f"(H, W, D) with H, W = {height}, {width} (the image's) and D >= 1")
+            if self.num_classes is not None:
+                v.fail("condition_shape", repr(condition_shape),
+                       "None when num_classes is given (one kind of condition)")
+            self.condition_shape = tuple(shape)
         self.filters = v.check_positive_int("filters", filters)
         self.num_resnet = v.check_positive_int("num_resnet", num_resnet)
         self.num_hierarchies = v.check_positive_int("num_hierarchies", num_hierarchies)
@@ -195,13 +211,14 @@ class PixelCNNPlusPlus(AutoregressiveImageModel):
         self.dropout = float(dropout)
         self.network = PixelCNNPlusPlusNetwork(
             self.filters, self.num_resnet, self.num_hierarchies, self.num_params, self.dropout,
-            conditional=self.num_classes is not None, name="pixelcnn_pp")
+            conditional=self.is_conditional, name="pixelcnn_pp")
         self.finish_building()
 
     def get_config(self):
         config = super().get_config()
         config.update(filters=self.filters, num_resnet=self.num_resnet,
-                      num_hierarchies=self.num_hierarchies, dropout=self.dropout)
+                      num_hierarchies=self.num_hierarchies, dropout=self.dropout,
+                      condition_shape=self.condition_shape)
         return config
 
     def cached_stepper(self, condition):

@@ -11,7 +11,8 @@ differently:
     ul (above and left)   Computed one position per step. Every down-right convolution has
                           a 2x2 kernel, so it reads rows a-1 and a only: each layer keeps a
                           two-row buffer of its input (previous row, current row, one column
-                          of zero padding on the left), rotated when a new row starts.
+                          of zero padding on the left), rotated when a new row starts
+                          (at j = 0, with the u pass).
 
 Resolution r (r = 0 is the image; each halves the last) has position (a, b) =
 (i >> r, j >> r), computed at the step where both i and j are multiples of 2^r:
@@ -37,11 +38,14 @@ from kerasgen.layers.shifted import concat_elu, with_ones_channel
 from kerasgen.sampling.autoregressive import put_pixel
 
 
-def _put(buffer, b, value):
-    """Two-row buffer ``[B, 2, W + 1, F]`` with (current row, column b) set to ``value``
-    ([B, F]); column 0 is the zero padding, so image column b lives at b + 1."""
-    width = buffer.shape[2]
-    where = tf.reshape(tf.one_hot(width + b + 1, 2 * width), [1, 2, width, 1])
+def _column_mask(width, b):
+    """``[1, 2, width + 1, 1]``: 1 at (current row, column b + 1), where a two-row buffer
+    ``[B, 2, W + 1, F]`` keeps column b (column 0 is the zero padding)."""
+    return tf.reshape(tf.one_hot(width + 1 + b + 1, 2 * (width + 1)), [1, 2, width + 1, 1])
+
+
+def _put(buffer, where, value):
+    """The buffer with ``value`` ([B, F]) at the position `where` marks."""
     return buffer * (1.0 - where) + value[:, tf.newaxis, tf.newaxis, :] * where
 
 
@@ -50,10 +54,9 @@ def _window(buffer, b):
     return tf.slice(buffer, tf.stack([0, 0, b, 0]), [-1, 2, 2, -1])
 
 
-def _start_row(buffer, b):
-    """At column 0 the current row becomes the previous one and a zero row starts."""
-    rotated = tf.concat([buffer[:, 1:], tf.zeros_like(buffer[:, 1:])], axis=1)
-    return tf.cond(tf.equal(b, 0), lambda: rotated, lambda: buffer)
+def _start_row(buffer):
+    """The current row becomes the previous one and a zero row starts."""
+    return tf.concat([buffer[:, 1:], tf.zeros_like(buffer[:, 1:])], axis=1)
 
 
 class CachedPixelCNNPlusPlusStepper:
@@ -102,15 +105,26 @@ class CachedPixelCNNPlusPlusStepper:
     # ------------------------------------------------------------------ one position
     def params_at(self, state, i, j):
         image, u_outputs, buffers, latest = state
-        u_outputs = tf.cond(
-            tf.equal(j, 0),
-            lambda: self.network.u_stream(with_ones_channel(image), self.condition),
-            lambda: list(u_outputs))
+        u_outputs, buffers = tf.cond(tf.equal(j, 0),
+                                     lambda: self._start_image_row(image, i, buffers),
+                                     lambda: (list(u_outputs), dict(buffers)))
         entry = self._ul_init(image, i, j)
         ul, buffers, latest = self._resolution(0, entry, i, j, u_outputs, dict(buffers),
                                                dict(latest))
         params = self.network.out(tf.nn.elu(ul))
         return params, (image, u_outputs, buffers, latest)
+
+    def _start_image_row(self, image, i, buffers):
+        """At j = 0: the u stream for this row, and a new row in the buffers of every
+        resolution whose row starts here (r = 0, and r with i a multiple of 2^r)."""
+        u_outputs = self.network.u_stream(with_ones_channel(image), self.condition)
+        buffers = dict(buffers)
+        for r in range(self.levels):
+            starts = tf.equal(i % 2 ** r, 0)
+            for key in self._keys(r):
+                rotated = _start_row(buffers[key])
+                buffers[key] = rotated if r == 0 else tf.where(starts, rotated, buffers[key])
+        return u_outputs, buffers
 
     def _ul_init(self, image, i, j):
         """down_shift(DownShifted_1x3(x'))(i, j) + right_shift(DownRightShifted_2x1(x'))(i, j)
@@ -126,16 +140,16 @@ class CachedPixelCNNPlusPlusStepper:
     def _resolution(self, r, entry, i, j, u_outputs, buffers, latest):
         """ul at resolution r, position (i >> r, j >> r), and the updated caches."""
         a, b = i // 2 ** r, j // 2 ** r
-        for key in self._keys(r):
-            buffers[key] = _start_row(buffers[key], b)
+        where = _column_mask(self.sizes[r][1], b)
         ul, skips = entry, [entry]
         for k, block in self.down_blocks[r]:
-            ul, buffers = self._block(k, block, ul, u_outputs[k][:, a, b], a, b, buffers)
+            ul, buffers = self._block(k, block, ul, u_outputs[k][:, a, b], a, b, where,
+                                      buffers)
             skips.append(ul)
         if r == self.levels - 1:
             ul = skips.pop()
         else:
-            buffers[f"down{r}"] = _put(buffers[f"down{r}"], b, ul)
+            buffers[f"down{r}"] = _put(buffers[f"down{r}"], where, ul)
 
             def coarser():
                 low = self.network.downsample_ul[r].call_at(_window(buffers[f"down{r}"], b))
@@ -152,7 +166,7 @@ class CachedPixelCNNPlusPlusStepper:
             ul = upsample.call_at(latest[f"up{r + 1}"][:, b // 2], a, b)
         for k, block in self.up_blocks[r]:
             auxiliary = tf.concat([u_outputs[k][:, a, b], skips.pop()], axis=-1)
-            ul, buffers = self._block(k, block, ul, auxiliary, a, b, buffers)
+            ul, buffers = self._block(k, block, ul, auxiliary, a, b, where, buffers)
         return ul, buffers, latest
 
     def _keys(self, r):
@@ -160,11 +174,11 @@ class CachedPixelCNNPlusPlusStepper:
                 for kind in ("in", "c")]
         return keys + ([f"down{r}"] if r < self.levels - 1 else [])
 
-    def _block(self, k, block, x, auxiliary, a, b, buffers):
-        buffers[f"in{k}"] = _put(buffers[f"in{k}"], b, x)
+    def _block(self, k, block, x, auxiliary, a, b, where, buffers):
+        buffers[f"in{k}"] = _put(buffers[f"in{k}"], where, x)
         c = block.hidden(block.conv_in.call_at(concat_elu(_window(buffers[f"in{k}"], b))),
                          auxiliary)
-        buffers[f"c{k}"] = _put(buffers[f"c{k}"], b, c)
+        buffers[f"c{k}"] = _put(buffers[f"c{k}"], where, c)
         bias = self.biases[k]
         if bias is not None:
             bias = bias[:, 0, 0] if bias.shape[1] == 1 else bias[:, a, b]

@@ -221,12 +221,12 @@ class GAN(AdversarialModel):
     def call(self, inputs, training=False):
         """Images (data units) from ``noise`` or ``(noise, labels)``."""
         noise, labels = inputs if isinstance(inputs, (tuple, list)) else (inputs, None)
-        return self.to_data_space(self.generate_model_space(noise, self.one_hot(labels),
+        return self.to_data_space(self.generate_model_space(noise, self.condition_of(labels),
                                                             training))
 
     # ------------------------------------------------------------------ graph-safe API
     def _generate(self, noise, labels=None):
-        return self.to_data_space(self.generate_model_space(noise, self.one_hot(labels)))
+        return self.to_data_space(self.generate_model_space(noise, self.condition_of(labels)))
 
     def _sample(self, num_samples, seed, labels=None, truncation=None):
         shape = tf.stack([num_samples, self.latent_dim])
@@ -240,7 +240,7 @@ class GAN(AdversarialModel):
         return self._generate(noise, labels)
 
     def _discriminate(self, images, labels=None):
-        return self.critic(self.to_model_space(images), self.one_hot(labels))
+        return self.critic(self.to_model_space(images), self.condition_of(labels))
 
     # ------------------------------------------------------------------ checked user API
     def sample(self, num_samples, seed=None, labels=None, truncation=None):

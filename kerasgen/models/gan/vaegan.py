@@ -113,7 +113,7 @@ class VAEGAN(CodecAPI, GAN):
 
     # ------------------------------------------------------------------ graph-safe API
     def _encode(self, images, labels=None):
-        return self.posterior(self.to_model_space(images), self.one_hot(labels)).mean()
+        return self.posterior(self.to_model_space(images), self.condition_of(labels)).mean()
 
     def _decode(self, latents, labels=None):
         return self._generate(latents, labels)

@@ -87,7 +87,7 @@ class VAE(EncoderDecoderModel):
         return kl_to_standard_normal(posterior)
 
     def per_example_losses(self, images, labels, seed, training):
-        condition = self.one_hot(labels)
+        condition = self.condition_of(labels)
         targets = self.likelihood.prepare_targets(images, seed=seed + SALT_BINARIZE)
         posterior = self.posterior(targets, condition)
         latents = posterior.sample(seed=seed + SALT_LATENT)
@@ -102,7 +102,7 @@ class VAE(EncoderDecoderModel):
 
         All K samples go through the decoder as one batch of K * B.
         """
-        condition = self.one_hot(labels)
+        condition = self.condition_of(labels)
         posterior = self.posterior(targets, condition)
         latents = posterior.sample(num_samples, seed=seed)               # [K, B, d]
         batch = tf.shape(targets)[0]
@@ -116,10 +116,10 @@ class VAE(EncoderDecoderModel):
     # ------------------------------------------------------------------ graph-safe API
     def _encode(self, images, labels=None):
         targets = self.likelihood.prepare_targets(images)
-        return self.posterior(targets, self.one_hot(labels)).mean()
+        return self.posterior(targets, self.condition_of(labels)).mean()
 
     def _decode(self, latents, labels=None):
-        return self.likelihood.mean(self.run_decoder(latents, self.one_hot(labels)))
+        return self.likelihood.mean(self.run_decoder(latents, self.condition_of(labels)))
 
     def _sample(self, num_samples, seed, temperature=1.0, labels=None):
         noise = tf.random.stateless_normal(tf.stack([num_samples, self.latent_dim]),
