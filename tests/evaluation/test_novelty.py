@@ -1,4 +1,5 @@
-"""Novelty detection: thresholds are quantiles of normal scores; a VAE flags other data."""
+"""Novelty detection: thresholds are quantiles of normal scores; a VAE, a PixelCNN and a
+PixelCNN++ (exact likelihoods) flag other data."""
 
 import keras
 import numpy as np
@@ -6,7 +7,7 @@ import pytest
 from scipy.stats import norm
 
 from kerasgen.evaluation import NoveltyDetector, calibrate_threshold
-from kerasgen.models import VAE, Autoencoder
+from kerasgen.models import VAE, Autoencoder, PixelCNN, PixelCNNPlusPlus
 from tests.helpers import digits, make_model
 
 
@@ -50,13 +51,31 @@ def test_detector_bad_inputs():
         detector.fit(digits(2)[0] * 2)
 
 
-def test_vae_detector_flags_normal_data_at_the_rate_and_more_of_other_data():
+def _pixelcnn():
+    model = PixelCNN(image_shape=(8, 8, 1), num_levels=17, filters=16, num_layers=2,
+                     first_kernel_size=5)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    return model
+
+
+def _pixelcnn_pp():
+    model = PixelCNNPlusPlus(image_shape=(8, 8, 1), num_levels=17, filters=8, num_resnet=1,
+                             num_hierarchies=2, num_mixtures=2, dropout=0.0)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    return model
+
+
+@pytest.mark.parametrize("make", [
+    lambda: make_model(VAE, likelihood="discretized_logistic", learning_rate=3e-3),
+    _pixelcnn, _pixelcnn_pp], ids=["vae", "pixelcnn", "pixelcnn++"])
+def test_detector_flags_normal_data_at_the_rate_and_more_of_other_data(make):
+    """Scores: -ELBO (VAE) or the exact -log p(x) (autoregressive models)."""
     keras.utils.set_random_seed(0)
     normal = list(range(5))
     train, _ = digits(500, classes=normal)
     calibration, _ = digits(200, classes=normal, offset=500)
     held_out, _ = digits(None, split="test", classes=normal)           # ~180 images
-    model = make_model(VAE, likelihood="discretized_logistic", learning_rate=3e-3)
+    model = make()
     model.fit(train, batch_size=32, epochs=4, verbose=0)
 
     rate = 0.1
@@ -70,8 +89,12 @@ def test_vae_detector_flags_normal_data_at_the_rate_and_more_of_other_data():
 
     inverted = (16 - held_out).astype(np.uint8)                        # another distribution
     assert detector.predict(inverted).mean() > 0.9
-    other_digits, _ = digits(None, split="test", classes=range(5, 10))
-    assert detector.predict(other_digits).mean() > flagged_normal.mean() + 0.1
+    if isinstance(model, VAE):
+        # Unseen digit classes: flagged by the VAE's ELBO. Pixel-level likelihoods of a small
+        # PixelCNN mostly score local statistics, which 5-9 share with 0-4 (here 16% against
+        # 14%; Nalisnick et al. 2019 show the same for larger models), so not asserted.
+        other_digits, _ = digits(None, split="test", classes=range(5, 10))
+        assert detector.predict(other_digits).mean() > flagged_normal.mean() + 0.1
 
 
 def test_autoencoder_detector_uses_reconstruction_error():
