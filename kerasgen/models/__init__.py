@@ -5,3 +5,4 @@ from kerasgen.models.networked import EncoderDecoderModel
 from kerasgen.models.vae import VAE, ConditionalVAE
 from kerasgen.models.gan import BEGAN, GAN, VAEGAN, ConditionalGAN
 from kerasgen.models.autoregressive import PixelCNN, PixelCNNPlusPlus
+from kerasgen.models.wavenet import WaveNet

@@ -66,6 +66,11 @@ class GenerativeModel(keras.Model):
     condition_shape = None  # (H, W, D) for models conditioned on a map per image
 
     @property
+    def example_rank(self):
+        """Rank of one example (without the batch axis): 3 for images."""
+        return len(self.image_shape)
+
+    @property
     def is_conditional(self):
         return self.num_classes is not None or self.condition_shape is not None
 
@@ -126,7 +131,7 @@ class GenerativeModel(keras.Model):
                 v.fail(name, "an empty dataset", "at least one batch of images")
             images, labels = unpack(first)
             images, labels = np.asarray(images), None if labels is None else np.asarray(labels)
-            if images.ndim == len(self.image_shape):
+            if images.ndim == self.example_rank:
                 v.fail(name, f"unbatched elements of shape {images.shape}",
                        "a batched dataset (call .batch(batch_size))")
         elif x is None:

@@ -1,0 +1,334 @@
+"""`WaveNet`: raw audio, one sample at a time, with exact likelihoods and fast generation.
+
+#### Mathematical details
+
+    log p(x) = sum_t log p(x_t | x_<t, g, c)        nats; every layer zero-padded before t = 0
+    nats/sample = -log p(x) / T
+
+Audio is integer levels: 256 mu-law levels with a softmax head (``encoding="mu_law"``), or
+65536 16-bit levels with a discretized logistic mixture (``encoding="pcm16"``, the
+`kerasgen.distributions.DiscretizedLogisticMixture` of PixelCNN++ with a lower log-scale
+floor, as 16-bit bins are 2^-15 wide). The network (`WaveNetNetwork`) sees the levels scaled
+to [-1, 1].
+
+Training windows (`kerasgen.data.audio.audio_windows`) of ``T = receptive_field + n``
+samples score their last n samples, the ones that see a full receptive field; shorter
+windows score every sample.
+
+Conditioning: ``num_classes`` (a speaker or digit id, one-hot, added in every gated unit) and
+``local_condition="log_mel"`` (a log-mel spectrogram, computed with `tf.signal` from the
+audio while training, upsampled to the sample rate by transposed convolutions with strides
+`upsample_factors`; pass ``features=`` to `sample` to vocode given features).
+
+Generation: `sample` runs the cached step (queues, `WaveNetNetwork.step`) or, with
+``cached=False``, the naive loop that reruns the network on the last R samples for every
+sample; both give the same audio for the same seed.
+
+Example:
+    >>> import numpy as np
+    >>> model = WaveNet(residual_channels=8, skip_channels=8, layers_per_stack=3, stacks=1)
+    >>> model.compile(optimizer="adam")
+    >>> windows = np.random.default_rng(0).integers(100, 156, size=(8, 24, 1))
+    >>> _ = model.fit(windows, batch_size=4, epochs=1, verbose=0)
+    >>> model.sample(2, length=50, seed=0).shape
+    TensorShape([2, 50, 1])
+
+References:
+    van den Oord et al. 2016, "WaveNet: A Generative Model for Raw Audio", arXiv:1609.03499.
+    Paine et al. 2016, "Fast Wavenet Generation Algorithm", arXiv:1611.09482.
+"""
+
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerasgen.data import audio as audio_data
+from kerasgen.data import transforms
+from kerasgen.distributions import Categorical, DiscretizedLogisticMixture
+from kerasgen.models.wavenet.network import WaveNetNetwork
+from kerasgen.sampling.sequence import CachedWaveStepper, NaiveWaveStepper, generate
+from kerasgen.training.maximum_likelihood import MaximumLikelihoodModel
+from kerasgen.utils import validation as v
+from kerasgen.utils.noise import fixed_seed
+
+PCM16_MIN_LOG_SCALE = -16.0  # below log(2^-15), the width of one 16-bit bin in [-1, 1] units
+LOCAL_CONDITIONS = (None, "log_mel")
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class FeatureUpsampler(keras.layers.Layer):
+    """Frames ``[B, F, M]`` -> ``[B, F * prod(factors), M]``: one transposed convolution
+    (kernel = stride = factor) per factor, so frame k covers samples k*hop .. (k+1)*hop - 1."""
+
+    def __init__(self, factors, channels, **kwargs):
+        super().__init__(**kwargs)
+        self.factors, self.channels = tuple(factors), channels
+        self.layers = [keras.layers.Conv1DTranspose(channels, f, strides=f, name=f"up_{i}")
+                       for i, f in enumerate(self.factors)]
+
+    def call(self, frames):
+        for layer in self.layers:
+            frames = layer(frames)
+        return frames
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(factors=list(self.factors), channels=self.channels)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class WaveNet(MaximumLikelihoodModel):
+    """WaveNet over integer audio levels ``[B, T, 1]`` (module docstring).
+
+    Args:
+        residual_channels, skip_channels: widths of the residual and skip paths.
+        layers_per_stack: dilated layers per stack (dilations 1, 2, ..., 2^(L-1)).
+        stacks: repetitions of the dilation cycle.
+        kernel_size, initial_kernel_size: of the dilated and of the first causal convolution.
+        encoding: ``"mu_law"`` (categorical head over `quantization_channels` levels) or
+            ``"pcm16"`` (discretized logistic mixture over 65536 levels).
+        quantization_channels: mu-law levels.
+        num_mixtures: logistic components of the ``"pcm16"`` head.
+        local_condition: None or ``"log_mel"``.
+        num_mels, upsample_factors, sample_rate: the log-mel features (hop length =
+            prod(upsample_factors), frame length = 4 hops).
+        num_classes: global condition classes (speakers, digits), or None.
+        seed: see `GenerativeModel`.
+    """
+
+    loss_names = ("loss", "nats_per_sample")
+    integer_images = True
+
+    def __init__(self, residual_channels=32, skip_channels=64, layers_per_stack=10, stacks=2,
+                 kernel_size=2, initial_kernel_size=2, encoding="mu_law",
+                 quantization_channels=256, num_mixtures=10, local_condition=None,
+                 num_mels=20, upsample_factors=(8, 8), sample_rate=8000, num_classes=None,
+                 seed=0, **kwargs):
+        kwargs.pop("image_shape", None)  # audio: levels [T, 1] of any length
+        kwargs.pop("num_levels", None)   # from the encoding
+        self.encoding = v.check_choice("encoding", encoding, ("mu_law", "pcm16"))
+        levels = audio_data.encoding_num_levels(encoding, quantization_channels)
+        super().__init__(image_shape=(1, 1, 1), num_levels=levels, num_classes=num_classes,
+                         seed=seed, **kwargs)
+        self.quantization_channels = int(quantization_channels)
+        self.residual_channels = v.check_positive_int("residual_channels", residual_channels)
+        self.skip_channels = v.check_positive_int("skip_channels", skip_channels)
+        self.layers_per_stack = v.check_positive_int("layers_per_stack", layers_per_stack)
+        self.stacks = v.check_positive_int("stacks", stacks)
+        for name, value in (("kernel_size", kernel_size),
+                            ("initial_kernel_size", initial_kernel_size)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+                v.fail(name, repr(value), "an integer >= 2 (a causal convolution with history)")
+        self.kernel_size, self.initial_kernel_size = kernel_size, initial_kernel_size
+        self.num_mixtures = v.check_positive_int("num_mixtures", num_mixtures)
+        if local_condition not in LOCAL_CONDITIONS:
+            v.fail("local_condition", repr(local_condition), "None or 'log_mel'")
+        self.local_condition = local_condition
+        self.num_mels = v.check_positive_int("num_mels", num_mels)
+        self.upsample_factors = v.check_int_list("upsample_factors", upsample_factors,
+                                                 allow_empty=False)
+        self.sample_rate = v.check_positive_int("sample_rate", sample_rate)
+        if self.encoding == "mu_law":
+            self.head = Categorical(self.num_levels)
+        else:
+            self.head = DiscretizedLogisticMixture(self.num_levels, self.num_mixtures,
+                                                   min_log_scale=PCM16_MIN_LOG_SCALE)
+        self.upsampler = FeatureUpsampler(self.upsample_factors, self.num_mels,
+                                          name="upsampler") if local_condition else None
+        self.network = WaveNetNetwork(
+            self.residual_channels, self.skip_channels, self.layers_per_stack, self.stacks,
+            self.head.num_params(1), kernel_size, initial_kernel_size,
+            global_dim=self.num_classes or 0, local_dim=self.num_mels if local_condition else 0,
+            name="wavenet")
+        self._build_weights()
+
+    def _build_weights(self):
+        length = self.hop_length
+        labels = tf.zeros([1], tf.int32) if self.num_classes else None
+        levels = tf.zeros([1, length, 1])
+        self.network(self.to_units(levels), self.condition_of(labels),
+                     self._local_sequence(levels, None, length))
+        self.built = True
+
+    @property
+    def receptive_field(self):
+        return self.network.receptive_field
+
+    example_rank = 2  # one example: levels [T, 1]
+
+    @property
+    def hop_length(self):
+        return int(np.prod(self.upsample_factors))
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("image_shape", "num_levels"):
+            config.pop(key)
+        config.update(residual_channels=self.residual_channels,
+                      skip_channels=self.skip_channels, layers_per_stack=self.layers_per_stack,
+                      stacks=self.stacks, kernel_size=self.kernel_size,
+                      initial_kernel_size=self.initial_kernel_size, encoding=self.encoding,
+                      quantization_channels=self.quantization_channels,
+                      num_mixtures=self.num_mixtures, local_condition=self.local_condition,
+                      num_mels=self.num_mels, upsample_factors=list(self.upsample_factors),
+                      sample_rate=self.sample_rate)
+        return config
+
+    # ------------------------------------------------------------------ data
+    def check_images(self, audio, name="audio"):
+        """Integer levels ``[B, T, 1]`` (or ``[B, T]``) in ``[0, num_levels)``; float32."""
+        array = np.asarray(audio)
+        if array.ndim == 2:
+            array = array[..., None]
+        if array.ndim != 3 or array.shape[-1] != 1 or array.shape[0] == 0 \
+                or array.shape[1] == 0:
+            v.fail(name, f"an array of shape {array.shape}",
+                   "audio levels [batch, samples, 1] (or [batch, samples]), non-empty")
+        if not np.issubdtype(array.dtype, np.number):
+            v.fail(name, f"an array of dtype {array.dtype}", "integer audio levels")
+        if not np.all(np.isfinite(array)):
+            v.fail(name, "non-finite values", f"integer levels in [0, {self.num_levels - 1}]")
+        if np.any(np.mod(array, 1) != 0):
+            v.fail(name, "non-integer values", f"integer {self.encoding} levels (encode float "
+                   "audio with kerasgen.data.audio.encode_audio)")
+        if array.min() < 0 or array.max() >= self.num_levels:
+            v.fail(name, f"values in [{array.min()}, {array.max()}]",
+                   f"levels in [0, {self.num_levels - 1}]")
+        return array.astype(np.float32)
+
+    def to_units(self, levels):
+        """Levels -> [-1, 1], the network's input."""
+        return transforms.scale_to_symmetric(levels, self.num_levels)
+
+    def to_audio(self, levels):
+        """Float waveform ``[B, T]`` in [-1, 1] from levels ``[B, T, 1]``."""
+        return audio_data.decode_audio(tf.cast(levels, tf.int32)[..., 0], self.encoding,
+                                       self.quantization_channels)
+
+    def features(self, levels):
+        """Log-mel features ``[B, ceil(T / hop), num_mels]`` of audio levels ``[B, T, 1]``:
+        what the local condition is while training (frames of 4 hops, hop =
+        prod(upsample_factors), Hann window, mels up to half the sample rate)."""
+        waveform = self.to_audio(levels)
+        hop = self.hop_length
+        frame = 4 * hop
+        stft = tf.signal.stft(tf.pad(waveform, [[0, 0], [frame - hop, 0]]), frame, hop,
+                              fft_length=2 ** math.ceil(math.log2(frame)), pad_end=True)
+        bins = stft.shape[-1]
+        mel = tf.signal.linear_to_mel_weight_matrix(self.num_mels, bins, self.sample_rate,
+                                                    20.0, self.sample_rate / 2.0)
+        frames = -(-tf.shape(waveform)[1] // hop)
+        return tf.math.log(tf.abs(stft)[:, :frames] @ mel + 1e-5)
+
+    def _local_sequence(self, levels, features, length):
+        """The local condition at the sample rate ``[B, length, M]`` (None without one)."""
+        if not self.local_condition:
+            return None
+        if features is None:
+            features = self.features(levels)
+        return self.upsampler(tf.convert_to_tensor(features, tf.float32))[:, :length]
+
+    # ------------------------------------------------------------------ likelihood
+    def _params(self, targets, labels=None, features=None):
+        return self.network(self.to_units(targets), self.condition_of(labels),
+                            self._local_sequence(targets, features, tf.shape(targets)[1]))
+
+    def call(self, inputs, training=False):
+        """Head parameters ``[B, T, P]`` of audio levels or ``(levels, labels)``."""
+        audio, labels = inputs if isinstance(inputs, (tuple, list)) else (inputs, None)
+        return self._params(tf.cast(audio, tf.float32), labels)
+
+    def _per_sample_log_prob(self, levels, labels=None, features=None):
+        targets = tf.cast(levels, tf.float32)
+        return self.head.per_dim_log_prob(self._params(targets, labels, features),
+                                          targets)[..., 0]  # [B, T]
+
+    def per_example_losses(self, audio, labels, seed, training):
+        per_sample = self._per_sample_log_prob(audio, labels)
+        length = tf.shape(per_sample)[1]
+        start = tf.where(length > self.receptive_field, self.receptive_field, 0)
+        nll = -tf.reduce_sum(per_sample[:, start:], axis=1)
+        return {"loss": nll, "nats_per_sample": nll / tf.cast(length - start, tf.float32)}
+
+    def log_prob(self, audio, labels=None, features=None):
+        """log p(x) in nats per clip (generation starts from the same state): ``[B]``."""
+        audio = self.check_images(audio)
+        labels = self.check_labels(labels, len(audio))
+        features = self._check_features(features, len(audio), audio.shape[1])
+        return tf.reduce_sum(self._per_sample_log_prob(audio, labels, features), axis=1).numpy()
+
+    def nats_per_sample(self, audio, labels=None, features=None):
+        audio = self.check_images(audio)
+        return -self.log_prob(audio, labels, features) / audio.shape[1]
+
+    def _check_features(self, features, count, length):
+        if not self.local_condition:
+            if features is not None:
+                v.fail("features", "features", "None: this model has no local condition")
+            return None
+        if features is None:
+            v.fail("features", "None", f"log-mel features [{count}, frames, {self.num_mels}] "
+                   "(model.features(audio) computes them): this model is locally conditioned")
+        array = np.asarray(features, np.float32)
+        frames = -(-length // self.hop_length)
+        if array.ndim != 3 or array.shape[0] != count or array.shape[2] != self.num_mels \
+                or array.shape[1] < frames:
+            v.fail("features", f"an array of shape {array.shape}",
+                   f"[{count}, >= {frames}, {self.num_mels}]: {self.num_mels} mels, one frame "
+                   f"per {self.hop_length} samples of the {length} asked")
+        if not np.all(np.isfinite(array)):
+            v.fail("features", "non-finite values", "finite log-mel features")
+        return array
+
+    # ------------------------------------------------------------------ generation
+    def sample(self, num_samples, length, seed=None, temperature=1.0, labels=None,
+               features=None, prime=None, cached=True):
+        """Audio levels ``[num_samples, length, 1]`` (float32), drawn sample by sample.
+
+        Args:
+            length: samples to generate (the prime's included).
+            labels: global condition (class ids), for conditional models.
+            features: local condition frames ``[num_samples, >= ceil(length / hop), M]``.
+            prime: levels ``[num_samples, P]`` or ``[num_samples, P, 1]`` that start the
+                audio (kept as given; generation continues after them).
+            cached: the queue-based step (fast) or the naive loop (same result).
+        """
+        num_samples = v.check_positive_int("num_samples", num_samples)
+        length = v.check_positive_int("length", length)
+        temperature = v.check_positive_float("temperature", temperature)
+        labels = self.check_labels(labels, num_samples)
+        features = self._check_features(features, num_samples, length)
+        if prime is not None:
+            prime = self.check_images(prime, "prime")[..., 0]
+            if len(prime) != num_samples or prime.shape[1] > length:
+                v.fail("prime", f"an array of shape {prime.shape}",
+                       f"[{num_samples}, P <= {length}] levels")
+        seed = fixed_seed(self.resolve_seed(seed))
+        uniforms = tf.random.stateless_uniform(
+            [num_samples, length, self.head.num_uniforms(1)], seed, 1e-6, 1.0 - 1e-6)
+        return self._generate_graph(uniforms, labels, features, prime, temperature,
+                                    bool(cached))
+
+    @tf.function(reduce_retracing=True)
+    def _generate_graph(self, uniforms, labels, features, prime, temperature, cached):
+        return self._generate(uniforms, labels, features, prime, temperature, cached)
+
+    def _generate(self, uniforms, labels=None, features=None, prime=None, temperature=1.0,
+                  cached=True):
+        length = tf.shape(uniforms)[1]
+        local = self._local_sequence(None, features, length) if features is not None else None
+        condition = self.condition_of(labels)
+        stepper = CachedWaveStepper(self.network, condition, local) if cached else \
+            NaiveWaveStepper(self.network, condition, local)
+        return generate(stepper, self.head, uniforms, self.to_units, temperature, prime)
+
+    def evaluation_report(self, audio, labels=None, **unused):
+        nll = -self.log_prob(audio, labels)
+        length = np.asarray(audio).shape[1]
+        return {"nll_nats": float(np.mean(nll)),
+                "nats_per_sample": float(np.mean(nll) / length),
+                "bits_per_sample": float(np.mean(nll) / length / math.log(2.0)),
+                "num_examples": int(len(nll))}

@@ -1,0 +1,90 @@
+"""Sample-by-sample generation for WaveNet-style sequence models.
+
+A stepper gives the output distribution's parameters at time t and takes the sample drawn:
+
+    state = stepper.init_state(batch, length)
+    params, state = stepper.params_at(state, t)         # [B, P]
+    state = stepper.write(state, t, units)               # the new sample, network units [B, 1]
+
+`NaiveWaveStepper` reruns the whole network on the last R samples (R = receptive field) for
+every t: O(R * layers) per sample, doubling with every dilated layer. `CachedWaveStepper` runs
+`WaveNetNetwork.step` from one queue per causal convolution: O(layers) per sample. `generate`
+drives either with the same uniforms, so both give the same audio.
+
+Example:
+    >>> # levels = generate(CachedWaveStepper(network, None, None), head, uniforms, to_units)
+"""
+
+import tensorflow as tf
+
+
+class NaiveWaveStepper:
+    """The network on x_{t-R} .. x_{t-1} (from x_0 while t < R) for every step.
+
+    The window starts at the clip's start while t < R because the network pads every layer
+    with zeros before the clip, which a window of silent inputs would not reproduce; from
+    t = R on, the window is exactly the receptive field."""
+
+    def __init__(self, network, global_condition=None, local_sequence=None):
+        self.network, self.condition, self.local = network, global_condition, local_sequence
+        self.window = network.receptive_field
+
+    def init_state(self, batch, length):
+        return tf.zeros([batch, length, 1])
+
+    def params_at(self, samples, t):
+        start = tf.maximum(t - self.window, 0)
+        inputs = samples[:, start:t + 1]  # position t is not drawn yet: its output ignores it
+        local = None if self.local is None else self.local[:, start:t + 1]
+        return self.network(inputs, self.condition, local)[:, -1], samples
+
+    def write(self, samples, t, units):
+        where = tf.one_hot(t, tf.shape(samples)[1])[tf.newaxis, :, tf.newaxis]
+        return samples * (1.0 - where) + units[:, tf.newaxis] * where
+
+
+class CachedWaveStepper:
+    """`WaveNetNetwork.step` with its queues (Fast WaveNet)."""
+
+    def __init__(self, network, global_condition=None, local_sequence=None):
+        self.network, self.condition, self.local = network, global_condition, local_sequence
+
+    def init_state(self, batch, length):
+        return tf.zeros([batch, 1]), self.network.initial_queues(batch)
+
+    def params_at(self, state, t):
+        previous, queues = state
+        local = None if self.local is None else self.local[:, t]
+        params, queues = self.network.step(previous, queues, self.condition, local)
+        return params, (previous, queues)
+
+    def write(self, state, t, units):
+        return units, state[1]
+
+
+def generate(stepper, head, uniforms, to_units, temperature=1.0, prime=None):
+    """Levels ``[B, T, 1]`` (float32) drawn in time order.
+
+    Args:
+        stepper: see the module docstring.
+        head: a `kerasgen.distributions` head with ``sample_from_flat_uniforms``.
+        uniforms: ``[B, T, head.num_uniforms(1)]`` noise in (0, 1); T = samples to draw.
+        to_units: levels -> network units.
+        prime: levels ``[B, P]`` kept as the first P samples (P <= T), or None.
+    """
+    batch, length = tf.shape(uniforms)[0], tf.shape(uniforms)[1]
+    prime_length = 0 if prime is None else tf.shape(prime)[1]
+
+    def body(t, samples, state):
+        params, state = stepper.params_at(state, t)
+        level = head.sample_from_flat_uniforms(params, uniforms[:, t], temperature)  # [B, 1]
+        if prime is not None:
+            given = tf.cast(prime[:, tf.minimum(t, prime_length - 1)], tf.float32)[:, None]
+            level = tf.where(t < prime_length, given, level)
+        return t + 1, samples.write(t, level), stepper.write(state, t, to_units(level))
+
+    _, samples, _ = tf.while_loop(
+        lambda t, *_: t < length, body,
+        (tf.constant(0), tf.TensorArray(tf.float32, size=length),
+                   stepper.init_state(batch, length)))
+    return tf.transpose(samples.stack(), [1, 0, 2])
