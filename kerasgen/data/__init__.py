@@ -39,6 +39,7 @@ from kerasgen.data.audio import (
     resample_audio,
     resolve_spoken_digit_dir,
     to_pcm16_levels,
+    write_wav,
 )
 from kerasgen.data.folders import DATA_DIR_ENV
 from kerasgen.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
@@ -86,6 +87,7 @@ __all__ = [
     "parse_spoken_digit_filename",
     "read_idx",
     "read_wav",
+    "write_wav",
     "resample_audio",
     "resolve_data_dir",
     "resolve_spoken_digit_dir",

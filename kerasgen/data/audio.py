@@ -292,6 +292,18 @@ def resample_audio(audio, from_rate, to_rate):
     return np.clip(out, -1.0, 1.0).astype(np.float32)
 
 
+def write_wav(path, waveform, sample_rate):
+    """Write float audio ``[T]`` in [-1, 1] as a 16-bit PCM mono WAV file (with
+    ``tf.audio.encode_wav``); returns the path. Read it back with :func:`read_wav`."""
+    waveform = np.asarray(waveform, np.float32)
+    if waveform.ndim != 1 or not waveform.size or not np.all(np.isfinite(waveform)):
+        fail("waveform", f"an array of shape {waveform.shape}", "finite mono audio [T], T > 0")
+    sample_rate = check_positive_int("sample_rate", sample_rate)
+    contents = tf.audio.encode_wav(np.clip(waveform, -1.0, 1.0)[:, None], sample_rate)
+    tf.io.write_file(str(path), contents)
+    return path
+
+
 def read_wav(path, sample_rate=None, resample=False, name="path"):
     """One 16-bit PCM mono WAV file as ``(float32 [T] in [-1, 1), sample_rate)``.
 

@@ -7,6 +7,7 @@ from kerasgen.export.serving import (
     replay_warmup_requests,
     write_archive,
 )
+from kerasgen.export.streaming import synthesize
 from kerasgen.export.tflite import (
     TFLiteMismatchError,
     compare_with_keras,

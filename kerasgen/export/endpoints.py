@@ -6,12 +6,15 @@ turns each into a named SavedModel signature (named inputs, dict outputs) for ev
 Inputs are recognized by name when example inputs are made (warm-up records, TFLite checks):
 
     images       random integer pixels in [0, num_levels - 1]    labels   random classes
+    audio, previous  random integer levels (16 steps)            length   16
+    features     standard normal, 16 frames
     latents      standard normal                                 noise    standard normal
     num_samples  the batch size                                  seed     0
     temperature  1.0
 """
 
 import dataclasses
+import inspect
 from typing import Callable, Sequence
 
 import numpy as np
@@ -42,9 +45,17 @@ class Endpoint:
                                  f"received an unnamed spec {spec}.")
 
     def positional(self):
-        """The function with positional arguments, as ``ExportArchive`` calls it."""
+        """The function with positional arguments, as ``ExportArchive`` calls it: each
+        input reaches the argument of its spec's name, whichever optional inputs (labels,
+        features) a model has."""
         names = [spec.name for spec in self.input_signature]
-        return lambda *args: self.function(**dict(zip(names, args)))
+
+        def call(*args):
+            return self.function(**dict(zip(names, args)))
+
+        call.__signature__ = inspect.Signature(
+            [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+        return call
 
 
 def example_inputs(endpoint, model, batch_size=2, seed=0):
@@ -53,9 +64,13 @@ def example_inputs(endpoint, model, batch_size=2, seed=0):
     inputs = {}
     for spec in endpoint.input_signature:
         shape = [batch_size if d is None else d for d in spec.shape.as_list()]
+        if spec.name in ("audio", "features") and spec.shape[1] is None:
+            shape[1] = 16  # time steps (features: frames, enough for `length` = 16)
         dtype = spec.dtype.as_numpy_dtype
-        if spec.name == "images":
+        if spec.name in ("images", "audio", "previous"):
             value = rng.integers(0, model.num_levels, size=shape)
+        elif spec.name == "length":
+            value = np.full(shape, 16)
         elif spec.name == "labels" and spec.dtype.is_integer:
             value = rng.integers(0, model.num_classes or 1, size=shape)
         elif spec.name == "num_samples":

@@ -33,7 +33,7 @@ def write_archive(model, endpoints, path):
     archive = keras.export.ExportArchive()
     archive.track(model)
     for endpoint in endpoints:
-        archive.add_endpoint(endpoint.name, endpoint.function,
+        archive.add_endpoint(endpoint.name, endpoint.positional(),
                              input_signature=list(endpoint.input_signature))
     archive.write_out(str(path), verbose=False)
     return pathlib.Path(path)

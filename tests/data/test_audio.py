@@ -506,3 +506,15 @@ def test_module_docstring_runs(data_dir, monkeypatch):
     monkeypatch.setenv("KERASGEN_DATA_DIR", str(data_dir))
     result = doctest.testmod(audio, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 8 and result.failed == 0
+
+
+def test_write_wav_round_trips_through_read_wav(tmp_path):
+    wave_in = np.sin(np.linspace(0, 60, 800)).astype(np.float32) * 0.8
+    path = audio.write_wav(tmp_path / "tone.wav", wave_in, 8000)
+    wave_out, rate = audio.read_wav(path, sample_rate=8000)
+    assert rate == 8000 and wave_out.shape == wave_in.shape
+    np.testing.assert_allclose(wave_out, wave_in, atol=1.0 / 32767)
+    with pytest.raises(ValueError, match="`waveform`"):
+        audio.write_wav(tmp_path / "bad.wav", np.zeros([2, 10]), 8000)
+    with pytest.raises(ValueError, match="`sample_rate`"):
+        audio.write_wav(tmp_path / "bad.wav", wave_in, 0)

@@ -9,7 +9,6 @@ import pytest
 import tensorflow as tf
 
 from kerasgen import data
-from tests.helpers import coarse_maps
 from kerasgen.export import (
     Endpoint,
     example_inputs,
@@ -18,6 +17,7 @@ from kerasgen.export import (
     read_warmup_requests,
     replay_warmup_requests,
     run_tflite,
+    synthesize,
 )
 from kerasgen.models import (
     BEGAN,
@@ -29,7 +29,9 @@ from kerasgen.models import (
     DenoisingAutoencoder,
     PixelCNN,
     PixelCNNPlusPlus,
+    WaveNet,
 )
+from tests.helpers import coarse_maps
 
 FRESH_PROCESS = r"""
 import json, sys
@@ -86,7 +88,20 @@ MODELS = {
     "pixelcnn++-map": lambda: _fitted(PixelCNNPlusPlus(
         condition_shape=(8, 8, 1), filters=8, num_resnet=1, num_hierarchies=2,
         num_mixtures=2)),
+    "wavenet-global": lambda: _fitted_wavenet(num_classes=3),
+    "wavenet-local": lambda: _fitted_wavenet(local_condition="log_mel", num_mels=4,
+                                             upsample_factors=(4,)),
 }
+
+
+def _fitted_wavenet(**kwargs):
+    model = WaveNet(residual_channels=8, skip_channels=8, layers_per_stack=3, stacks=2,
+                    **kwargs)
+    windows = np.random.default_rng(0).integers(96, 160, size=(16, 40, 1))
+    labels = np.arange(16) % 3 if model.is_conditional else None
+    model.compile(optimizer="adam")
+    model.fit(windows, labels, batch_size=8, epochs=1, verbose=0)
+    return model
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))
@@ -226,3 +241,27 @@ def test_tflite_autoregressive_equals_keras(name, tmp_path):
     assert drawn.shape == (4, 8, 8, 1) and np.all((drawn >= 0) & (drawn <= 16))
     assert np.array_equal(drawn, np.round(drawn))
 
+
+@pytest.mark.parametrize("name", ["wavenet-global", "wavenet-local"])
+def test_tflite_wavenet_step_loop_equals_the_keras_cached_generator(name, tmp_path):
+    """The streaming step, looped by `synthesize` as an app would, gives the audio of
+    `WaveNet.sample` (its cached generator) for the same uniforms; log_prob equals Keras."""
+    model = MODELS[name]()
+    path, report = export_tflite(model, tmp_path / "wavenet.tflite")
+    assert report["step"] < 1e-5 and report["log_prob"] is not None
+    length = 120
+    uniforms = model._uniforms_for(2, length, 7)
+    labels = np.array([0, 2], np.int32) if model.num_classes else None
+    features, local = None, None
+    if model.local_condition:
+        features = model.features(np.random.default_rng(1).integers(0, 256, (2, length, 1)))
+        local = model._local_sequence(None, features, length).numpy()
+    keras_audio = model._generate(uniforms, labels, features).numpy()
+    lite_audio = synthesize(path, model.num_levels, length, num_samples=2,
+                            uniforms=uniforms.numpy(), labels=labels, local=local)
+    np.testing.assert_array_equal(lite_audio, keras_audio)
+    audio = keras_audio.astype(np.int32)
+    extra = {"labels": labels} if labels is not None else {"features": features.numpy()}
+    np.testing.assert_allclose(
+        run_tflite(path, "log_prob", audio=audio.astype(np.float32), **extra)["log_prob"],
+        model.log_prob(audio, **extra), rtol=1e-5)

@@ -38,6 +38,7 @@ References:
     Paine et al. 2016, "Fast Wavenet Generation Algorithm", arXiv:1611.09482.
 """
 
+import inspect
 import math
 
 import keras
@@ -47,6 +48,7 @@ import tensorflow as tf
 from kerasgen.data import audio as audio_data
 from kerasgen.data import transforms
 from kerasgen.distributions import Categorical, DiscretizedLogisticMixture
+from kerasgen.export.endpoints import Endpoint
 from kerasgen.models.wavenet.network import WaveNetNetwork
 from kerasgen.sampling.sequence import CachedWaveStepper, NaiveWaveStepper, generate
 from kerasgen.training.maximum_likelihood import MaximumLikelihoodModel
@@ -332,3 +334,81 @@ class WaveNet(MaximumLikelihoodModel):
                 "nats_per_sample": float(np.mean(nll) / length),
                 "bits_per_sample": float(np.mean(nll) / length / math.log(2.0)),
                 "num_examples": int(len(nll))}
+
+    # ------------------------------------------------------------------ export
+    def _uniforms_for(self, num_samples, length, seed):
+        return tf.random.stateless_uniform([num_samples, length, self.head.num_uniforms(1)],
+                                           fixed_seed(seed), 1e-6, 1.0 - 1e-6)
+
+    def _condition_specs(self, sequence):
+        specs = []
+        if self.num_classes:
+            specs.append(tf.TensorSpec([None], tf.int32, name="labels"))
+        if self.local_condition:
+            shape = [None, None, self.num_mels] if sequence else [None, self.num_mels]
+            specs.append(tf.TensorSpec(shape, tf.float32,
+                                       name="features" if sequence else "local"))
+        return specs
+
+    def _exported_log_prob(self, audio, labels=None, features=None):
+        per_sample = self._per_sample_log_prob(audio, labels, features)
+        log_prob = tf.reduce_sum(per_sample, axis=1)
+        return {"log_prob": log_prob,
+                "nats_per_sample": -log_prob / tf.cast(tf.shape(per_sample)[1], tf.float32)}
+
+    def step_endpoint(self):
+        """The streaming step: ``previous`` (the last sample's level, ``[B, 1]``; silence's
+        level 0 in units at the start is ``(num_levels - 1) / 2``), ``uniforms`` ``[B, U]``,
+        ``queue_0 .. queue_n`` (zeros at the start; shapes from `initial_queues`) [,
+        ``labels`` [B]] [, ``local`` = the upsampled local condition at t ``[B, M]``] ->
+        ``params`` (the sample's distribution), ``sample`` (its level, drawn with the
+        uniforms) and the new queues."""
+        queues = self.network.initial_queues(1)
+        names = ["previous", "uniforms"] + [f"queue_{n}" for n in range(len(queues))]
+        specs = [tf.TensorSpec([None, 1], tf.float32, name="previous"),
+                 tf.TensorSpec([None, self.head.num_uniforms(1)], tf.float32, name="uniforms")]
+        specs += [tf.TensorSpec([None, *q.shape[1:]], tf.float32, name=f"queue_{n}")
+                  for n, q in enumerate(queues)]
+        specs += self._condition_specs(sequence=False)
+        names += [spec.name for spec in specs[len(names):]]
+
+        def step(*args, **kwargs):
+            inputs = dict(zip(names, args), **kwargs)
+            queue_in = [inputs[f"queue_{n}"] for n in range(len(queues))]
+            params, queue_out = self.network.step(
+                self.to_units(inputs["previous"]), queue_in,
+                self.condition_of(inputs.get("labels")), inputs.get("local"))
+            outputs = {"params": params,
+                       "sample": self.head.sample_from_flat_uniforms(params, inputs["uniforms"])}
+            outputs.update({f"queue_{n}": q for n, q in enumerate(queue_out)})
+            return outputs
+
+        step.__signature__ = inspect.Signature(
+            [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+        return Endpoint("step", step, specs)
+
+    def serving_endpoints(self):
+        """``sample`` (num_samples, length, seed [, labels] [, features]) -> audio levels,
+        ``log_prob`` (audio [, labels] [, features]) -> log_prob, nats_per_sample, and the
+        streaming ``step``."""
+        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
+        audio = tf.TensorSpec([None, None, 1], tf.float32, name="audio")
+
+        def sample(num_samples, length, seed, labels=None, features=None):
+            uniforms = self._uniforms_for(num_samples, length, seed)
+            return {"audio": self._generate(uniforms, labels, features)}
+
+        return [
+            Endpoint("sample", sample, [scalar("num_samples"), scalar("length"), scalar("seed")]
+                     + self._condition_specs(sequence=True)),
+            Endpoint("log_prob", self._exported_log_prob,
+                     [audio] + self._condition_specs(sequence=True)),
+            self.step_endpoint(),
+        ]
+
+    def tflite_endpoints(self):
+        """The streaming ``step`` and ``log_prob``, builtin ops only."""
+        return [self.step_endpoint(),
+                Endpoint("log_prob", self._exported_log_prob,
+                         [tf.TensorSpec([None, None, 1], tf.float32, name="audio")]
+                         + self._condition_specs(sequence=True))]
