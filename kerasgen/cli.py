@@ -91,10 +91,12 @@ def _export(model, directory, name, fmt, version):
 
 
 def cmd_train(args):
-    from kerasgen import data
-    from kerasgen.models.registry import create_model
+    from kerasgen import cli_audio, data
+    from kerasgen.models.registry import MODELS, create_model
     from kerasgen.training import NaNGuard
 
+    if cli_audio.is_audio(args.data) or getattr(MODELS.get(args.model), "audio", False):
+        return _train_audio(args)
     info = data.dataset_info(args.data)
     model = create_model(args.model, info, _parse_set(args.set))
     train = data.load(args.data, "train", data_dir=args.data_dir, batch_size=args.batch_size,
@@ -123,11 +125,59 @@ def cmd_train(args):
                       "final": run["final"]}, indent=2))
 
 
+def _train_audio(args):
+    from kerasgen import cli_audio
+    from kerasgen.models.registry import MODELS
+    from kerasgen.training import NaNGuard
+
+    if not getattr(MODELS.get(args.model), "audio", False):
+        raise UsageError(f"`--data` {args.data} is audio; received model {args.model!r}, "
+                         "expected an audio model (wavenet)")
+    if not cli_audio.is_audio(args.data):
+        raise UsageError(f"`--data` must be spoken_digit or wav for {args.model}; received "
+                         f"{args.data!r}.")
+    model = cli_audio.create(args.model, args.data, args.data_dir, _parse_set(args.set))
+    train = cli_audio.windows(model, args.data, "train", args.data_dir, args.batch_size,
+                              args.max_examples, args.seed)
+    test = cli_audio.windows(model, args.data, "test", args.data_dir, args.batch_size,
+                             args.max_examples)
+    name = args.name or f"{args.model}-{args.data}"
+    directory = pathlib.Path(args.out) / name
+    directory.mkdir(parents=True, exist_ok=True)
+    model.compile_with_defaults(args.learning_rate)
+    start = time.perf_counter()
+    history = model.fit(train, validation_data=test, epochs=args.epochs, callbacks=[NaNGuard()],
+                        verbose=args.verbose)
+    seconds = time.perf_counter() - start
+    model.save(directory / "model.keras")
+    wavs = cli_audio.write_samples(model, directory / "samples", model.num_classes or 4,
+                                   args.seed) if not model.local_condition else []
+    run = {"model": args.model, "data": args.data, "data_dir": args.data_dir,
+           "epochs": len(history.history.get("loss", [])), "batch_size": args.batch_size,
+           "train_seconds": round(seconds, 2), "overrides": _parse_set(args.set),
+           "final": {k: float(v[-1]) for k, v in history.history.items()}}
+    (directory / "run.json").write_text(json.dumps(run, indent=2))
+    written = _export(model, directory, name, "all", 1) if args.export else {}
+    print(json.dumps({"run_dir": str(directory), "wav_files": wavs, **written,
+                      "final": run["final"]}, indent=2))
+
+
 def cmd_sample(args):
     from kerasgen.utils.images import save_image_grid
 
     directory = _run_dir(args.dir)
     model, _ = _load_run(directory)
+    if hasattr(model, "receptive_field"):  # audio: WAV files
+        from kerasgen import cli_audio
+
+        out = pathlib.Path(args.out) if args.out else directory / f"samples_seed{args.seed}"
+        if args.labels and len(args.labels) != args.num:
+            raise UsageError(f"`--labels` must give {args.num} labels; received "
+                             f"{len(args.labels)}.")
+        print(cli_audio.summary(cli_audio.write_samples(
+            model, out, args.num, args.seed, args.length, args.labels,
+            args.temperature or 1.0)))
+        return
     if not hasattr(model, "sample"):
         raise UsageError(f"`DIR` holds a {type(model).__name__}, which has no prior to sample "
                          "from; use `kerasgen evaluate` or a VAE.")
@@ -154,6 +204,12 @@ def cmd_evaluate(args):
 
     directory = _run_dir(args.dir)
     model, run = _load_run(directory)
+    if hasattr(model, "receptive_field"):  # audio
+        from kerasgen import cli_audio
+
+        print(json.dumps(cli_audio.evaluate(model, run, args.data, args.data_dir,
+                                            args.max_examples)))
+        return
     name = args.data or run.get("data", "digits")
     data_dir = args.data_dir or run.get("data_dir")
     images, labels = data.load_arrays(name, "test", data_dir=data_dir,
@@ -181,6 +237,9 @@ def cmd_list(args):
     print("datasets:")
     for name in data.list_datasets():
         print(f"  {name:24s} {data.dataset_info(name).description}")
+    for name in data.list_audio_datasets():
+        print(f"  {name:24s} {data.audio_dataset_info(name).description}")
+    print(f"  {'wav':24s} any folder of 16-bit PCM mono WAV files (--data-dir)")
 
 
 def _positive_int(text):
@@ -228,6 +287,8 @@ def build_parser():
     sample.add_argument("--truncation", type=float, default=None,
                         help="GAN noise truncated to [-t, t]")
     sample.add_argument("--labels", type=int, nargs="+", default=None)
+    sample.add_argument("--length", type=_positive_int, default=None,
+                        help="audio models: samples per clip (default: one second)")
     sample.add_argument("--out", default=None)
     sample.set_defaults(func=cmd_sample)
 

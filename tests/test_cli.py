@@ -116,6 +116,11 @@ def test_export_new_version(runs, capsys):
     (["train", "vae", "--set", "novalue"], "`--set`"),
     (["train", "vae", "--data", "mnist", "--data-dir", "/nonexistent/dir"], "/nonexistent/dir"),
     (["train", "vae", "--data", "cifar"], "cifar"),
+    (["train", "wavenet"], "`--data`"),
+    (["train", "vae", "--data", "spoken_digit"], "`--data`"),
+    (["train", "wavenet", "--data", "wav"], "`--data-dir`"),
+    (["train", "wavenet", "--data", "wav", "--data-dir", "/nonexistent/wavs"],
+     "/nonexistent/wavs"),
     (["sample", "/nonexistent/run"], "`DIR`"),
     (["export", "/nonexistent/run", "--format", "onnx"], "--format"),
     ([], "command"),
@@ -125,6 +130,48 @@ def test_bad_arguments_exit_2_with_one_line(argv, needle, capsys):
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("kerasgen: error:") and needle in lines[0]
+
+
+WAVENET = ["--set", "layers_per_stack=3", "--set", "residual_channels=8",
+           "--set", "skip_channels=8", "--epochs", "1", "--batch-size", "8", "--verbose", "0"]
+
+
+def test_wavenet_on_spoken_digits_trains_samples_wavs_evaluates_and_exports(
+        tmp_path, capsys, data_dir):
+    from kerasgen.data import audio
+
+    assert main(["train", "wavenet", "--data", "spoken_digit", "--data-dir", str(data_dir),
+                 "--max-examples", "20", "--out", str(tmp_path), *WAVENET]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    run = tmp_path / "wavenet-spoken_digit"
+    assert len(printed["wav_files"]) == 10 and printed["tflite_max_abs_error"]["step"] < 1e-5
+    assert (run / "model.tflite").is_file() and (run / "1" / "saved_model.pb").is_file()
+    waveform, rate = audio.read_wav(printed["wav_files"][3])
+    assert rate == 8000 and waveform.shape == (8000,)
+    assert main(["sample", str(run), "--num", "2", "--length", "300", "--labels", "4", "9",
+                 "--out", str(tmp_path / "wavs")]) == 0
+    files = json.loads(capsys.readouterr().out)["wav_files"]
+    assert [f.split("/")[-1] for f in files] == ["sample_0_label4.wav", "sample_1_label9.wav"]
+    assert audio.read_wav(files[1])[0].shape == (300,)
+    assert main(["evaluate", str(run), "--max-examples", "3"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["num_recordings"] == 3 and 0 < report["nats_per_sample"] < np.log(256) + 0.1
+
+
+def test_wavenet_on_a_wav_folder(tmp_path, capsys):
+    from kerasgen.data import audio
+
+    folder = tmp_path / "wavs"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        tone = 0.5 * np.sin(np.arange(900) * (0.05 + 0.02 * i)) + 0.01 * rng.normal(size=900)
+        audio.write_wav(folder / f"tone_{i}.wav", tone, 16000)
+    assert main(["train", "wavenet", "--data", "wav", "--data-dir", str(folder),
+                 "--out", str(tmp_path), "--no-export", *WAVENET]) == 0
+    assert len(json.loads(capsys.readouterr().out)["wav_files"]) == 4  # unconditional
+    assert main(["evaluate", str(tmp_path / "wavenet-wav"), "--data-dir", str(folder)]) == 0
+    assert json.loads(capsys.readouterr().out)["num_recordings"] == 1  # the last tenth
 
 
 def test_autoencoder_cannot_sample(runs, capsys):

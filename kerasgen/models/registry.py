@@ -13,6 +13,7 @@ from kerasgen.models.autoencoder import Autoencoder, ConvAutoencoder, DenoisingA
 from kerasgen.models.autoregressive import PixelCNN, PixelCNNPlusPlus
 from kerasgen.models.gan import BEGAN, GAN, VAEGAN, ConditionalGAN
 from kerasgen.models.vae import VAE, ConditionalVAE
+from kerasgen.models.wavenet import WaveNet
 from kerasgen.utils.validation import fail
 
 
@@ -22,6 +23,7 @@ class ModelPreset:
     kwargs: dict
     description: str
     conditional: bool = False  # takes num_classes from the dataset
+    audio: bool = False  # trains on audio data (kerasgen.cli_audio)
 
 
 MODELS = {
@@ -54,6 +56,10 @@ MODELS = {
     "pixelcnn": ModelPreset(PixelCNN, {}, "PixelCNN: masked convolutions, softmax over levels"),
     "pixelcnn++": ModelPreset(PixelCNNPlusPlus, {},
                               "PixelCNN++: shifted-conv U-net, discretized logistic mixture"),
+    "wavenet": ModelPreset(WaveNet, {"residual_channels": 32, "skip_channels": 64,
+                                     "layers_per_stack": 8, "stacks": 2},
+                           "WaveNet (audio: --data spoken_digit|wav): dilated causal convs, "
+                           "mu-law softmax; digit-conditioned on spoken_digit", audio=True),
 }
 
 
@@ -66,6 +72,8 @@ def create_model(name, info, overrides=None):
     if name not in MODELS:
         fail("model", repr(name), "one of " + ", ".join(list_models()))
     preset = MODELS[name]
+    if preset.audio:
+        fail("--data", repr(info.name), f"an audio dataset for {name}: spoken_digit or wav")
     kwargs = dict(preset.kwargs, image_shape=info.image_shape, num_levels=info.num_levels)
     if preset.conditional:
         kwargs["num_classes"] = info.num_classes
