@@ -118,7 +118,6 @@ def test_export_new_version(runs, capsys):
     (["train", "vae", "--data", "cifar"], "cifar"),
     (["train", "wavenet"], "`--data`"),
     (["train", "vae", "--data", "spoken_digit"], "`--data`"),
-    (["train", "wavenet", "--data", "wav"], "`--data-dir`"),
     (["train", "wavenet", "--data", "wav", "--data-dir", "/nonexistent/wavs"],
      "/nonexistent/wavs"),
     (["sample", "/nonexistent/run"], "`DIR`"),
