@@ -91,44 +91,39 @@ def _export(model, directory, name, fmt, version):
 
 
 def cmd_train(args):
-    from kerasgen import cli_audio, data
-    from kerasgen.models.registry import MODELS, create_model
-    from kerasgen.training import NaNGuard
+    from kerasgen import cli_audio
+    from kerasgen.models.registry import MODELS
 
     if cli_audio.is_audio(args.data) or getattr(MODELS.get(args.model), "audio", False):
-        return _train_audio(args)
-    info = data.dataset_info(args.data)
-    model = create_model(args.model, info, _parse_set(args.set))
+        model, train, test, preview = _audio_run(args)
+    else:
+        model, train, test, preview = _image_run(args)
+    _fit_and_write(args, model, train, test, preview)
+
+
+def _image_run(args):
+    """Model, train and test datasets and the preview writer of an image run."""
+    from kerasgen import data
+    from kerasgen.models.registry import create_model
+
+    model = create_model(args.model, data.dataset_info(args.data), _parse_set(args.set))
     train = data.load(args.data, "train", data_dir=args.data_dir, batch_size=args.batch_size,
                       max_examples=args.max_examples, seed=args.seed)
     test_images, _ = data.load_arrays(args.data, "test", data_dir=args.data_dir,
-                                                max_examples=args.max_examples)
+                                      max_examples=args.max_examples)
     test = data.load(args.data, "test", data_dir=args.data_dir, batch_size=args.batch_size,
                      max_examples=args.max_examples)
-    name = args.name or f"{args.model}-{args.data}"
-    directory = pathlib.Path(args.out) / name
-    directory.mkdir(parents=True, exist_ok=True)
-    model.compile_with_defaults(args.learning_rate)
-    start = time.perf_counter()
-    history = model.fit(train, validation_data=test, epochs=args.epochs, callbacks=[NaNGuard()],
-                        verbose=args.verbose)
-    seconds = time.perf_counter() - start
-    model.save(directory / "model.keras")
-    preview = _write_preview(model, directory, test_images, seed=args.seed)
-    run = {"model": args.model, "data": args.data, "data_dir": args.data_dir,
-           "epochs": len(history.history.get("loss", [])), "batch_size": args.batch_size,
-           "train_seconds": round(seconds, 2), "overrides": _parse_set(args.set),
-           "final": {k: float(v[-1]) for k, v in history.history.items()}}
-    (directory / "run.json").write_text(json.dumps(run, indent=2))
-    written = _export(model, directory, name, "all", 1) if args.export else {}
-    print(json.dumps({"run_dir": str(directory), "preview": str(preview), **written,
-                      "final": run["final"]}, indent=2))
+
+    def preview(directory):
+        return {"preview": str(_write_preview(model, directory, test_images, seed=args.seed))}
+
+    return model, train, test, preview
 
 
-def _train_audio(args):
+def _audio_run(args):
+    """The same for audio models: windows of the recordings, WAV files as the preview."""
     from kerasgen import cli_audio
     from kerasgen.models.registry import MODELS
-    from kerasgen.training import NaNGuard
 
     if not getattr(MODELS.get(args.model), "audio", False):
         raise UsageError(f"`--data` {args.data} is audio; received model {args.model!r}, "
@@ -141,6 +136,21 @@ def _train_audio(args):
                               args.max_examples, args.seed)
     test = cli_audio.windows(model, args.data, "test", args.data_dir, args.batch_size,
                              args.max_examples)
+
+    def preview(directory):
+        if model.local_condition:
+            return {"wav_files": []}
+        return {"wav_files": cli_audio.write_samples(model, directory / "samples",
+                                                     model.num_classes or 4, args.seed)}
+
+    return model, train, test, preview
+
+
+def _fit_and_write(args, model, train, test, preview):
+    """Train, then write model.keras, the preview, run.json and (unless --no-export) the
+    TF Serving and TFLite exports under ``OUT/NAME``; print what was written as JSON."""
+    from kerasgen.training import NaNGuard
+
     name = args.name or f"{args.model}-{args.data}"
     directory = pathlib.Path(args.out) / name
     directory.mkdir(parents=True, exist_ok=True)
@@ -150,34 +160,23 @@ def _train_audio(args):
                         verbose=args.verbose)
     seconds = time.perf_counter() - start
     model.save(directory / "model.keras")
-    wavs = cli_audio.write_samples(model, directory / "samples", model.num_classes or 4,
-                                   args.seed) if not model.local_condition else []
+    previews = preview(directory)
     run = {"model": args.model, "data": args.data, "data_dir": args.data_dir,
            "epochs": len(history.history.get("loss", [])), "batch_size": args.batch_size,
            "train_seconds": round(seconds, 2), "overrides": _parse_set(args.set),
            "final": {k: float(v[-1]) for k, v in history.history.items()}}
     (directory / "run.json").write_text(json.dumps(run, indent=2))
     written = _export(model, directory, name, "all", 1) if args.export else {}
-    print(json.dumps({"run_dir": str(directory), "wav_files": wavs, **written,
+    print(json.dumps({"run_dir": str(directory), **previews, **written,
                       "final": run["final"]}, indent=2))
 
 
 def cmd_sample(args):
+    from kerasgen import cli_audio
     from kerasgen.utils.images import save_image_grid
 
     directory = _run_dir(args.dir)
     model, _ = _load_run(directory)
-    if hasattr(model, "receptive_field"):  # audio: WAV files
-        from kerasgen import cli_audio
-
-        out = pathlib.Path(args.out) if args.out else directory / f"samples_seed{args.seed}"
-        if args.labels and len(args.labels) != args.num:
-            raise UsageError(f"`--labels` must give {args.num} labels; received "
-                             f"{len(args.labels)}.")
-        print(cli_audio.summary(cli_audio.write_samples(
-            model, out, args.num, args.seed, args.length, args.labels,
-            args.temperature or 1.0)))
-        return
     if not hasattr(model, "sample"):
         raise UsageError(f"`DIR` holds a {type(model).__name__}, which has no prior to sample "
                          "from; use `kerasgen evaluate` or a VAE.")
@@ -186,6 +185,12 @@ def cmd_sample(args):
         labels = args.labels if args.labels else [i % model.num_classes for i in range(args.num)]
         if len(labels) != args.num:
             raise UsageError(f"`--labels` must give {args.num} labels; received {len(labels)}.")
+    if cli_audio.is_audio_model(model):  # WAV files
+        out = pathlib.Path(args.out) if args.out else directory / f"samples_seed{args.seed}"
+        paths = cli_audio.write_samples(model, out, args.num, args.seed, args.length, labels,
+                                        args.temperature or 1.0)
+        print(json.dumps({"wav_files": paths}, indent=2))
+        return
     options = {k: getattr(args, k) for k in ("temperature", "truncation")
                if getattr(args, k) is not None}
     accepted = inspect.signature(model.sample).parameters
@@ -200,13 +205,11 @@ def cmd_sample(args):
 
 
 def cmd_evaluate(args):
-    from kerasgen import data
+    from kerasgen import cli_audio, data
 
     directory = _run_dir(args.dir)
     model, run = _load_run(directory)
-    if hasattr(model, "receptive_field"):  # audio
-        from kerasgen import cli_audio
-
+    if cli_audio.is_audio_model(model):
         print(json.dumps(cli_audio.evaluate(model, run, args.data, args.data_dir,
                                             args.max_examples)))
         return

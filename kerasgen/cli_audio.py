@@ -11,7 +11,6 @@ their test split. Training windows hold the receptive field plus
 `TARGET_LENGTH` samples; shorter recordings are left-padded with silence.
 """
 
-import json
 import pathlib
 
 import numpy as np
@@ -22,6 +21,12 @@ TARGET_LENGTH = 1024
 
 def is_audio(data_name):
     return data_name in AUDIO_DATA
+
+
+def is_audio_model(model):
+    from kerasgen.models import WaveNet
+
+    return isinstance(model, WaveNet)
 
 
 def _clips(name, split, data_dir, max_examples=None):
@@ -44,20 +49,13 @@ def _clips(name, split, data_dir, max_examples=None):
 
 
 def create(model_name, data_name, data_dir, overrides):
-    from kerasgen.models.registry import MODELS
-    from kerasgen.utils.validation import fail
+    from kerasgen.models.registry import build_preset
 
-    preset = MODELS[model_name]
-    _, labels, rate = _clips(data_name, "train", data_dir, max_examples=1)
-    kwargs = dict(preset.kwargs, sample_rate=rate)
+    _, _, rate = _clips(data_name, "train", data_dir, max_examples=1)
+    kwargs = {"sample_rate": rate}
     if data_name == "spoken_digit":
-        kwargs["num_classes"] = 10
-    known = set(preset.cls(**kwargs).get_config()) - {"name", "trainable", "dtype"}
-    unknown = sorted(set(overrides) - known)
-    if unknown:
-        fail("--set", ", ".join(unknown),
-             f"hyperparameters of {model_name}: {', '.join(sorted(known))}")
-    return preset.cls(**{**kwargs, **overrides})
+        kwargs["num_classes"] = 10  # conditioned on the digit
+    return build_preset(model_name, kwargs, overrides)
 
 
 def windows(model, name, split, data_dir, batch_size, max_examples=None, seed=0):
@@ -113,7 +111,3 @@ def evaluate(model, run, data_name=None, data_dir=None, max_examples=None):
     return {"data": name, "split": "test", "num_recordings": len(clips),
             "num_samples": total_samples, "nats_per_sample": per_sample,
             "bits_per_sample": per_sample / np.log(2.0)}
-
-
-def summary(paths):
-    return json.dumps({"wav_files": paths}, indent=2)

@@ -113,6 +113,8 @@ class _ShiftedConv(keras.layers.Layer):
     def call_at(self, window):
         """The output at one position from the window it reads, ``[B, kh, kw, F_in]`` (taken
         from an input padded as in `call`): ``[B, filters]``. Any stride."""
+        if self.transpose:
+            raise NotImplementedError(f"{type(self).__name__} has no window form")
         kh, kw = self.kernel_size
         size = kh * kw * int(self.kernel.shape[2])
         return tf.reshape(window, [-1, size]) @ tf.reshape(self.kernel, [size, self.filters]) \

@@ -74,9 +74,17 @@ def create_model(name, info, overrides=None):
     preset = MODELS[name]
     if preset.audio:
         fail("--data", repr(info.name), f"an audio dataset for {name}: spoken_digit or wav")
-    kwargs = dict(preset.kwargs, image_shape=info.image_shape, num_levels=info.num_levels)
+    kwargs = dict(image_shape=info.image_shape, num_levels=info.num_levels)
     if preset.conditional:
         kwargs["num_classes"] = info.num_classes
+    return build_preset(name, kwargs, overrides)
+
+
+def build_preset(name, data_kwargs, overrides=None):
+    """Preset `name` with the dataset's keyword arguments and the user's `overrides`, which
+    must name arguments the model's config has."""
+    preset = MODELS[name]
+    kwargs = dict(preset.kwargs, **data_kwargs)
     overrides = dict(overrides or {})
     known = set(preset.cls(**kwargs).get_config()) - {"name", "trainable", "dtype"}
     unknown = sorted(set(overrides) - known)

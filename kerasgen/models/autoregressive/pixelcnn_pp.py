@@ -100,52 +100,52 @@ class PixelCNNPlusPlusNetwork(keras.layers.Layer):
         """`seed`: int32 [2] for the dropout masks (training only): the k-th down-stream
         block uses seed + [0, 2k + 1], the k-th down-right block seed + [0, 2k + 2]."""
         x = with_ones_channel(x)
-        u_outputs = self.u_stream(x, condition, training, seed)
+        u = self.u_stream(x, condition, training, seed)
+
+        def auxiliary(k, skip):  # the u output of the paired block (and the U-net skip)
+            return u[k] if skip is None else tf.concat([u[k], skip], axis=-1)
+
         ul = down_shift(self.ul_init_down(x)) + right_shift(self.ul_init_right(x))
-        ul_skips, k = [ul], 0
-        for level in range(self.num_hierarchies):
-            for block in self.down_ul[level]:
-                ul = block(ul, u_outputs[k], condition, training=training,
-                           seed=self._block_seed(seed, 2 * k + 2))
-                ul_skips.append(ul)
-                k += 1
-            if level < self.num_hierarchies - 1:
-                ul = self.downsample_ul[level](ul)
-                ul_skips.append(ul)
-        ul = ul_skips.pop()
-        for level in range(self.num_hierarchies):
-            for block in self.up_ul[level]:
-                ul = block(ul, tf.concat([u_outputs[k], ul_skips.pop()], axis=-1), condition,
-                           training=training, seed=self._block_seed(seed, 2 * k + 2))
-                k += 1
-            if level < self.num_hierarchies - 1:
-                ul = self.upsample_ul[level](ul)
-        return self.out(tf.nn.elu(ul))
+        outputs = self._unet(ul, self.down_ul, self.downsample_ul, self.up_ul,
+                             self.upsample_ul, auxiliary, condition, training, seed, 2)
+        return self.out(tf.nn.elu(outputs[-1]))
 
     def u_stream(self, x, condition=None, training=False, seed=None):
         """The down ("rows above") stream alone: u after every gated block, in order (down
         pass, then up pass), each ``[B, H_r, W_r, F]``. Row i of every output depends only
         on image rows < i (< 2^r i at resolution r), so the cached sampler runs this once
         per image row. `x` includes the channel of ones."""
-        u = down_shift(self.u_init(x))
-        u_skips, outputs = [u], []
+        return self._unet(down_shift(self.u_init(x)), self.down_u, self.downsample_u,
+                          self.up_u, self.upsample_u, lambda k, skip: skip, condition,
+                          training, seed, 1)
+
+    def _unet(self, stream, down_blocks, downsamplers, up_blocks, upsamplers, auxiliary,
+              condition, training, seed, seed_offset):
+        """One stream through the U-net: the outputs of its gated blocks, in order (the last
+        is the stream's output). Block k gets ``auxiliary(k, skip)`` (skip: the matching
+        down-pass activation in the up pass, None in the down pass) and the dropout seed
+        seed + [0, 2k + seed_offset]."""
+        skips, outputs = [stream], []
+
+        def run(block, stream, skip):
+            k = len(outputs)
+            outputs.append(block(stream, auxiliary(k, skip), condition, training=training,
+                                 seed=self._block_seed(seed, 2 * k + seed_offset)))
+            return outputs[-1]
+
         for level in range(self.num_hierarchies):
-            for block in self.down_u[level]:
-                u = block(u, None, condition, training=training,
-                          seed=self._block_seed(seed, 2 * len(outputs) + 1))
-                u_skips.append(u)
-                outputs.append(u)
+            for block in down_blocks[level]:
+                stream = run(block, stream, None)
+                skips.append(stream)
             if level < self.num_hierarchies - 1:
-                u = self.downsample_u[level](u)
-                u_skips.append(u)
-        u = u_skips.pop()
+                stream = downsamplers[level](stream)
+                skips.append(stream)
+        stream = skips.pop()
         for level in range(self.num_hierarchies):
-            for block in self.up_u[level]:
-                u = block(u, u_skips.pop(), condition, training=training,
-                          seed=self._block_seed(seed, 2 * len(outputs) + 1))
-                outputs.append(u)
+            for block in up_blocks[level]:
+                stream = run(block, stream, skips.pop())
             if level < self.num_hierarchies - 1:
-                u = self.upsample_u[level](u)
+                stream = upsamplers[level](stream)
         return outputs
 
     @staticmethod

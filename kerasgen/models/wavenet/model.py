@@ -38,7 +38,6 @@ References:
     Paine et al. 2016, "Fast Wavenet Generation Algorithm", arXiv:1611.09482.
 """
 
-import inspect
 import math
 
 import keras
@@ -364,27 +363,21 @@ class WaveNet(MaximumLikelihoodModel):
         ``params`` (the sample's distribution), ``sample`` (its level, drawn with the
         uniforms) and the new queues."""
         queues = self.network.initial_queues(1)
-        names = ["previous", "uniforms"] + [f"queue_{n}" for n in range(len(queues))]
         specs = [tf.TensorSpec([None, 1], tf.float32, name="previous"),
                  tf.TensorSpec([None, self.head.num_uniforms(1)], tf.float32, name="uniforms")]
         specs += [tf.TensorSpec([None, *q.shape[1:]], tf.float32, name=f"queue_{n}")
                   for n, q in enumerate(queues)]
         specs += self._condition_specs(sequence=False)
-        names += [spec.name for spec in specs[len(names):]]
 
-        def step(*args, **kwargs):
-            inputs = dict(zip(names, args), **kwargs)
-            queue_in = [inputs[f"queue_{n}"] for n in range(len(queues))]
-            params, queue_out = self.network.step(
-                self.to_units(inputs["previous"]), queue_in,
-                self.condition_of(inputs.get("labels")), inputs.get("local"))
+        def step(previous, uniforms, labels=None, local=None, **queue_inputs):
+            queue_in = [queue_inputs[f"queue_{n}"] for n in range(len(queues))]
+            params, queue_out = self.network.step(self.to_units(previous), queue_in,
+                                                  self.condition_of(labels), local)
             outputs = {"params": params,
-                       "sample": self.head.sample_from_flat_uniforms(params, inputs["uniforms"])}
+                       "sample": self.head.sample_from_flat_uniforms(params, uniforms)}
             outputs.update({f"queue_{n}": q for n, q in enumerate(queue_out)})
             return outputs
 
-        step.__signature__ = inspect.Signature(
-            [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
         return Endpoint("step", step, specs)
 
     def serving_endpoints(self):
