@@ -129,6 +129,11 @@ def test_joint_probabilities_sum_to_one(num_levels, channels, num_mixtures):
     if num_levels <= 256:
         reference = tfp_joint_log_prob(flat_params, flat_values, num_levels, num_mixtures)
         np.testing.assert_allclose(np.exp(flat.ravel()), np.exp(reference), rtol=1e-3, atol=2e-6)
+        # The library's own TFP composition decodes the layout the same way as this reference.
+        composed = head.distribution(flat_params, flat_values)
+        assert composed.batch_shape == [batch * m] and composed.event_shape == [channels]
+        np.testing.assert_allclose(np.exp(composed.log_prob(flat_values).numpy()),
+                                   np.exp(reference), rtol=1e-4, atol=1e-6)
 
     # Channel 0's per-dim value is the exact marginal of the enumerated joint.
     if channels > 1:
