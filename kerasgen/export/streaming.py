@@ -1,10 +1,16 @@
-"""Run an exported WaveNet step model the way an app would: a loop of single-sample calls.
+"""Run an exported WaveNet the way an app would: a loop of calls that carry the queues.
 
-The TFLite file from `kerasgen.export.export_tflite(wavenet, path)` has a ``step`` signature
-(see `WaveNet.step_endpoint`): the last sample's level, uniforms and every layer's queue in;
-the next sample's distribution, its level and the new queues out. `synthesize` starts from
-silence (level (L - 1) / 2, zero queues) and feeds each output back, so on a phone the same
-loop, in Kotlin or Swift, produces audio with no TensorFlow beyond the LiteRT interpreter.
+The TFLite file from `kerasgen.export.export_tflite(wavenet, path)` has two streaming
+signatures (see `WaveNet.step_endpoint` and `WaveNet.block_endpoint`):
+
+    step:   previous level, uniforms [B, U],    queues, conditions -> sample, params, queues
+    block:  previous level, uniforms [B, N, U], queues, conditions -> audio [B, N, 1], queues
+
+`synthesize` starts from silence (level (L - 1) / 2, zero queues) and feeds each call's last
+sample and queues into the next, so on a phone the same loop, in Kotlin or Swift, produces
+audio with nothing beyond the LiteRT interpreter. One sample per call (``block_size=1``, the
+``step`` signature) pays the interpreter's per-call cost every sample; a block of N samples
+per call pays it once per N.
 
 Example:
     >>> # levels = synthesize("wavenet.tflite", 256, length=8000, seed=0)   # [1, 8000, 1]
@@ -18,8 +24,9 @@ from kerasgen.utils.validation import check_positive_int, fail
 
 
 def synthesize(path_or_bytes, num_levels, length, num_samples=1, seed=0, uniforms=None,
-               labels=None, local=None):
-    """Levels ``[num_samples, length, 1]`` (float32) from the ``step`` signature.
+               labels=None, local=None, block_size=256, num_threads=None):
+    """Levels ``[num_samples, length, 1]`` (float32) from the ``block`` (or ``step``)
+    signature.
 
     Args:
         num_levels: the model's levels (256 mu-law, 65536 pcm16): silence, the state before
@@ -29,10 +36,15 @@ def synthesize(path_or_bytes, num_levels, length, num_samples=1, seed=0, uniform
             the same uniforms as `WaveNet.sample` uses give the same audio.
         labels: class ids ``[num_samples]`` for globally conditioned models.
         local: the upsampled local condition ``[num_samples, length, M]`` for vocoders.
+        block_size: samples per interpreter call; 1 uses the one-sample ``step`` signature.
+        num_threads: the interpreter's threads (None: LiteRT's default).
     """
     length = check_positive_int("length", length)
     num_samples = check_positive_int("num_samples", num_samples)
-    runner = interpreter(path_or_bytes).get_signature_runner("step")
+    num_levels = check_positive_int("num_levels", num_levels)
+    block_size = check_positive_int("block_size", block_size)
+    signature = "step" if block_size == 1 else "block"
+    runner = interpreter(path_or_bytes, num_threads).get_signature_runner(signature)
     details = runner.get_input_details()
     width = int(details["uniforms"]["shape"][-1])
     if uniforms is None:
@@ -42,20 +54,25 @@ def synthesize(path_or_bytes, num_levels, length, num_samples=1, seed=0, uniform
     if uniforms.shape != (num_samples, length, width):
         fail("uniforms", f"an array of shape {uniforms.shape}",
              f"({num_samples}, {length}, {width})")
+    if "local" in details and np.shape(local)[:2] != (num_samples, length):
+        fail("local", f"an array of shape {np.shape(local)}",
+             f"({num_samples}, {length}, M): the upsampled local condition")
     queues = {name: np.zeros([num_samples, *d["shape"][1:]], np.float32)
               for name, d in details.items() if name.startswith("queue_")}
-    num_levels = check_positive_int("num_levels", num_levels)
     previous = np.full([num_samples, 1], (num_levels - 1) / 2.0, np.float32)
     extra = {}
     if "labels" in details:
         extra["labels"] = np.asarray(labels, np.int32)
     out = np.zeros([num_samples, length, 1], np.float32)
-    for t in range(length):
+    for start in range(0, length, block_size):
+        stop = min(start + block_size, length)
         if "local" in details:
-            extra["local"] = np.asarray(local[:, t], np.float32)
-        result = runner(previous=previous, uniforms=uniforms[:, t], **queues, **extra)
-        previous = result["sample"].astype(np.float32)
-        out[:, t] = previous
+            window = np.asarray(local[:, start:stop], np.float32)
+            extra["local"] = window[:, 0] if signature == "step" else window
+        chunk = uniforms[:, start] if signature == "step" else uniforms[:, start:stop]
+        result = runner(previous=previous, uniforms=chunk, **queues, **extra)
+        audio = result["sample"][:, None] if signature == "step" else result["audio"]
+        out[:, start:stop] = audio
+        previous = np.asarray(audio[:, -1], np.float32)
         queues = {name: result[name] for name in queues}
     return out
-

@@ -34,12 +34,14 @@ def convert(saved_model_dir, signature_keys):
     return converter.convert()
 
 
-def interpreter(path_or_bytes):
+def interpreter(path_or_bytes, num_threads=None):
+    """A LiteRT interpreter for a file or its bytes (``num_threads``: None = LiteRT's
+    default)."""
     from ai_edge_litert.interpreter import Interpreter
 
     if isinstance(path_or_bytes, (bytes, bytearray)):
-        return Interpreter(model_content=bytes(path_or_bytes))
-    return Interpreter(model_path=str(path_or_bytes))
+        return Interpreter(model_content=bytes(path_or_bytes), num_threads=num_threads)
+    return Interpreter(model_path=str(path_or_bytes), num_threads=num_threads)
 
 
 def run_tflite(path_or_bytes, signature, **inputs):

@@ -63,7 +63,7 @@ class CachedWaveStepper:
 
 
 def generate(stepper, head, uniforms, to_units, temperature=1.0, prime=None):
-    """Levels ``[B, T, 1]`` (float32) drawn in time order.
+    """Levels ``[B, T, 1]`` (float32) drawn in time order from the stepper's initial state.
 
     Args:
         stepper: see the module docstring.
@@ -72,8 +72,16 @@ def generate(stepper, head, uniforms, to_units, temperature=1.0, prime=None):
         to_units: levels -> network units.
         prime: levels ``[B, P]`` kept as the first P samples (P <= T), or None.
     """
+    state = stepper.init_state(tf.shape(uniforms)[0], tf.shape(uniforms)[1])
+    return generate_from(stepper, state, head, uniforms, to_units, temperature, prime)[0]
+
+
+def generate_from(stepper, state, head, uniforms, to_units, temperature=1.0, prime=None):
+    """`generate` from a given stepper ``state``; returns ``(levels, final_state)``, so a
+    stream can be generated block by block (the final state starts the next block)."""
     batch, length = tf.shape(uniforms)[0], tf.shape(uniforms)[1]
     prime_length = 0 if prime is None else tf.shape(prime)[1]
+    times = tf.range(length)[tf.newaxis, :, tf.newaxis]
 
     def body(t, samples, state):
         params, state = stepper.params_at(state, t)
@@ -81,10 +89,11 @@ def generate(stepper, head, uniforms, to_units, temperature=1.0, prime=None):
         if prime is not None:
             given = tf.cast(prime[:, tf.minimum(t, prime_length - 1)], tf.float32)[:, None]
             level = tf.where(t < prime_length, given, level)
-        return t + 1, samples.write(t, level), stepper.write(state, t, to_units(level))
+        # A select, not a TensorArray: TFLite cannot lower the TensorArray of this loop.
+        samples = tf.where(times == t, level[:, tf.newaxis], samples)
+        return t + 1, samples, stepper.write(state, t, to_units(level))
 
-    _, samples, _ = tf.while_loop(
+    _, samples, state = tf.while_loop(
         lambda t, *_: t < length, body,
-        (tf.constant(0), tf.TensorArray(tf.float32, size=length),
-                   stepper.init_state(batch, length)))
-    return tf.transpose(samples.stack(), [1, 0, 2])
+        (tf.constant(0), tf.zeros([batch, length, 1]), state))
+    return samples, state

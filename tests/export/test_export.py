@@ -248,7 +248,7 @@ def test_tflite_wavenet_step_loop_equals_the_keras_cached_generator(name, tmp_pa
     `WaveNet.sample` (its cached generator) for the same uniforms; log_prob equals Keras."""
     model = MODELS[name]()
     path, report = export_tflite(model, tmp_path / "wavenet.tflite")
-    assert report["step"] < 1e-5 and report["log_prob"] is not None
+    assert report["step"] < 1e-5 and report["block"] < 1e-5 and report["log_prob"] is not None
     length = 120
     uniforms = model._uniforms_for(2, length, 7)
     labels = np.array([0, 2], np.int32) if model.num_classes else None
@@ -257,9 +257,12 @@ def test_tflite_wavenet_step_loop_equals_the_keras_cached_generator(name, tmp_pa
         features = model.features(np.random.default_rng(1).integers(0, 256, (2, length, 1)))
         local = model._local_sequence(None, features, length).numpy()
     keras_audio = model._generate(uniforms, labels, features).numpy()
-    lite_audio = synthesize(path, model.num_levels, length, num_samples=2,
-                            uniforms=uniforms.numpy(), labels=labels, local=local)
-    np.testing.assert_array_equal(lite_audio, keras_audio)
+    # One sample per call (`step`), and blocks of 7 (`block`; the last block is shorter).
+    for block_size in (1, 7):
+        lite_audio = synthesize(path, model.num_levels, length, num_samples=2,
+                                uniforms=uniforms.numpy(), labels=labels, local=local,
+                                block_size=block_size)
+        np.testing.assert_array_equal(lite_audio, keras_audio)
     audio = keras_audio.astype(np.int32)
     extra = {"labels": labels} if labels is not None else {"features": features.numpy()}
     np.testing.assert_allclose(

@@ -49,7 +49,12 @@ from kerasgen.data import transforms
 from kerasgen.distributions import Categorical, DiscretizedLogisticMixture
 from kerasgen.export.endpoints import Endpoint
 from kerasgen.models.wavenet.network import WaveNetNetwork
-from kerasgen.sampling.sequence import CachedWaveStepper, NaiveWaveStepper, generate
+from kerasgen.sampling.sequence import (
+    CachedWaveStepper,
+    NaiveWaveStepper,
+    generate,
+    generate_from,
+)
 from kerasgen.training.maximum_likelihood import MaximumLikelihoodModel
 from kerasgen.utils import validation as v
 from kerasgen.utils.noise import fixed_seed
@@ -339,14 +344,16 @@ class WaveNet(MaximumLikelihoodModel):
         return tf.random.stateless_uniform([num_samples, length, self.head.num_uniforms(1)],
                                            fixed_seed(seed), 1e-6, 1.0 - 1e-6)
 
-    def _condition_specs(self, sequence):
+    def _condition_specs(self, local_name="features", local_rank=3):
+        """``labels`` [B] for class-conditional models; for vocoders the log-mel ``features``
+        [B, frames, M] or the upsampled ``local`` condition ([B, M] per step, [B, N, M] per
+        block)."""
         specs = []
         if self.num_classes:
             specs.append(tf.TensorSpec([None], tf.int32, name="labels"))
         if self.local_condition:
-            shape = [None, None, self.num_mels] if sequence else [None, self.num_mels]
-            specs.append(tf.TensorSpec(shape, tf.float32,
-                                       name="features" if sequence else "local"))
+            shape = [None] * (local_rank - 1) + [self.num_mels]
+            specs.append(tf.TensorSpec(shape, tf.float32, name=local_name))
         return specs
 
     def _exported_log_prob(self, audio, labels=None, features=None):
@@ -355,6 +362,20 @@ class WaveNet(MaximumLikelihoodModel):
         return {"log_prob": log_prob,
                 "nats_per_sample": -log_prob / tf.cast(tf.shape(per_sample)[1], tf.float32)}
 
+    def _stream_specs(self, block):
+        """Inputs of the streaming signatures: ``previous``, ``uniforms`` (``[B, U]``, or
+        ``[B, N, U]`` for a block of N samples), ``queue_0 .. queue_n`` and the conditions."""
+        uniforms = [None, None, self.head.num_uniforms(1)] if block else \
+            [None, self.head.num_uniforms(1)]
+        specs = [tf.TensorSpec([None, 1], tf.float32, name="previous"),
+                 tf.TensorSpec(uniforms, tf.float32, name="uniforms")]
+        specs += [tf.TensorSpec([None, *q.shape[1:]], tf.float32, name=f"queue_{n}")
+                  for n, q in enumerate(self.network.initial_queues(1))]
+        return specs + self._condition_specs("local", 3 if block else 2)
+
+    def _queue_list(self, queue_inputs):
+        return [queue_inputs[f"queue_{n}"] for n in range(len(self.network.causal_convs()))]
+
     def step_endpoint(self):
         """The streaming step: ``previous`` (the last sample's level, ``[B, 1]``; silence's
         level 0 in units at the start is ``(num_levels - 1) / 2``), ``uniforms`` ``[B, U]``,
@@ -362,23 +383,35 @@ class WaveNet(MaximumLikelihoodModel):
         ``labels`` [B]] [, ``local`` = the upsampled local condition at t ``[B, M]``] ->
         ``params`` (the sample's distribution), ``sample`` (its level, drawn with the
         uniforms) and the new queues."""
-        queues = self.network.initial_queues(1)
-        specs = [tf.TensorSpec([None, 1], tf.float32, name="previous"),
-                 tf.TensorSpec([None, self.head.num_uniforms(1)], tf.float32, name="uniforms")]
-        specs += [tf.TensorSpec([None, *q.shape[1:]], tf.float32, name=f"queue_{n}")
-                  for n, q in enumerate(queues)]
-        specs += self._condition_specs(sequence=False)
 
         def step(previous, uniforms, labels=None, local=None, **queue_inputs):
-            queue_in = [queue_inputs[f"queue_{n}"] for n in range(len(queues))]
-            params, queue_out = self.network.step(self.to_units(previous), queue_in,
-                                                  self.condition_of(labels), local)
+            params, queue_out = self.network.step(
+                self.to_units(previous), self._queue_list(queue_inputs),
+                self.condition_of(labels), local)
             outputs = {"params": params,
                        "sample": self.head.sample_from_flat_uniforms(params, uniforms)}
             outputs.update({f"queue_{n}": q for n, q in enumerate(queue_out)})
             return outputs
 
-        return Endpoint("step", step, specs)
+        return Endpoint("step", step, self._stream_specs(block=False))
+
+    def block_endpoint(self):
+        """The streaming step looped N times in one call (N = ``uniforms.shape[1]``, any
+        value per call): the inputs of ``step`` with ``uniforms`` ``[B, N, U]`` and ``local``
+        ``[B, N, M]`` -> ``audio`` (N levels ``[B, N, 1]``; the last one is the next call's
+        ``previous``) and the new queues. One call per block saves an app the per-call cost
+        of the interpreter, which at one sample per call dominates."""
+
+        def block(previous, uniforms, labels=None, local=None, **queue_inputs):
+            stepper = CachedWaveStepper(self.network, self.condition_of(labels), local)
+            state = (self.to_units(previous), self._queue_list(queue_inputs))
+            audio, (_, queue_out) = generate_from(stepper, state, self.head, uniforms,
+                                                  self.to_units)
+            outputs = {"audio": audio}
+            outputs.update({f"queue_{n}": q for n, q in enumerate(queue_out)})
+            return outputs
+
+        return Endpoint("block", block, self._stream_specs(block=True))
 
     def serving_endpoints(self):
         """``sample`` (num_samples, length, seed [, labels] [, features]) -> audio levels,
@@ -393,15 +426,16 @@ class WaveNet(MaximumLikelihoodModel):
 
         return [
             Endpoint("sample", sample, [scalar("num_samples"), scalar("length"), scalar("seed")]
-                     + self._condition_specs(sequence=True)),
+                     + self._condition_specs()),
             Endpoint("log_prob", self._exported_log_prob,
-                     [audio] + self._condition_specs(sequence=True)),
+                     [audio] + self._condition_specs()),
             self.step_endpoint(),
+            self.block_endpoint(),
         ]
 
     def tflite_endpoints(self):
-        """The streaming ``step`` and ``log_prob``, builtin ops only."""
-        return [self.step_endpoint(),
+        """The streaming ``step`` and ``block`` and ``log_prob``, builtin ops only."""
+        return [self.step_endpoint(), self.block_endpoint(),
                 Endpoint("log_prob", self._exported_log_prob,
                          [tf.TensorSpec([None, None, 1], tf.float32, name="audio")]
-                         + self._condition_specs(sequence=True))]
+                         + self._condition_specs())]
