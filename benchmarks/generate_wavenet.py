@@ -1,12 +1,18 @@
 """WaveNet generation speed: cached (queues) against naive (the receptive field per sample) as
-the number of dilated layers grows, and the TFLite streaming step against real time.
+the number of dilated layers grows, and the TFLite streaming signatures against real time.
 
-In one process, for L = 4, 6, ..., 12 layers per stack (2 stacks, 32 residual and 64 skip
-channels, mu-law head, random weights): seconds per generated sample at batch 1 for both
-generators (the naive one reruns the network on R = 2 + 2 (2^L - 1) samples per step, so its
-cost should double per layer; the cached one grows linearly). Then the TFLite `step` model of
-the L = 10 network, looped by `kerasgen.export.synthesize` at batch 1 on one thread:
-samples per second against real time at 8 kHz and 16 kHz.
+In one process, on one thread, for L = 4, 6, ..., 12 layers per stack (2 stacks, 32 residual
+and 64 skip channels, mu-law head, random weights), milliseconds per generated sample at
+batch 1:
+
+- naive: the network rerun on the last R = 2 + 2 (2^L - 1) samples for every new one, timed
+  in steady state (t >= R, the window full), so its cost should double per layer;
+- cached: `WaveNet.sample`'s generator (one queue per layer, compiled with XLA), and the same
+  loop without XLA; both grow linearly with the layers.
+
+Then the TFLite file of the L = 10 network, looped by `kerasgen.export.synthesize` at batch 1
+on one thread, one sample per call (`step`) and blocks of samples per call (`block`): samples
+per second against real time at 8 kHz and 16 kHz.
 
     python benchmarks/generate_wavenet.py                    # writes results/generate_wavenet.json
     python benchmarks/generate_wavenet.py --layers 4 6 --samples 100      # a quick look
@@ -23,30 +29,53 @@ import tensorflow as tf
 
 import kerasgen
 from kerasgen.export import export_tflite, synthesize
+from kerasgen.sampling.sequence import NaiveWaveStepper
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 
 
-def seconds_per_sample(model, samples, cached, repeats):
-    uniforms = model._uniforms_for(1, samples, 0)
-    model._generate_graph(uniforms, None, None, None, 1.0, cached)  # trace and warm up
+def median_seconds(function, repeats):
+    function()  # trace, compile and warm up
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        model._generate_graph(uniforms, None, None, None, 1.0, cached)
+        function()
         times.append(time.perf_counter() - start)
-    return float(np.median(times)) / samples
+    return float(np.median(times))
+
+
+def naive_steady_state(model, samples):
+    """A tf.function generating `samples` naively from t = R on (a full window each step)."""
+    network, head, window = model.network, model.head, model.receptive_field
+    uniforms = model._uniforms_for(1, samples, 0)
+
+    @tf.function
+    def run():
+        stepper = NaiveWaveStepper(network)
+
+        def body(i, state):
+            t = window + i
+            params, state = stepper.params_at(state, t)
+            level = head.sample_from_flat_uniforms(params, uniforms[:, i])
+            return i + 1, stepper.write(state, t, model.to_units(level))
+
+        return tf.while_loop(lambda i, _: i < samples, body,
+                             (tf.constant(0), stepper.init_state(1, window + samples)))[1]
+
+    return run
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--layers", type=int, nargs="+", default=[4, 6, 8, 10, 12])
-    parser.add_argument("--samples", type=int, default=400, help="generated per timing")
+    parser.add_argument("--samples", type=int, default=1000, help="cached samples per timing")
+    parser.add_argument("--naive-samples", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--tflite-layers", type=int, default=10)
-    parser.add_argument("--tflite-samples", type=int, default=4000)
+    parser.add_argument("--tflite-samples", type=int, default=8000)
+    parser.add_argument("--blocks", type=int, nargs="+", default=[1, 64, 256, 1024])
     args = parser.parse_args()
-    results = {"config": vars(args), "per_layers": {}}
+    results = {"config": vars(args), "per_layers": {}, "tflite": {}}
 
     def make(layers):
         return kerasgen.models.WaveNet(residual_channels=32, skip_channels=64,
@@ -54,28 +83,37 @@ def main():
 
     for layers in args.layers:
         model = make(layers)
-        cached = seconds_per_sample(model, args.samples, True, args.repeats)
-        naive = seconds_per_sample(model, args.samples, False, args.repeats)
-        row = {"receptive_field": model.receptive_field, "cached_ms_per_sample": 1e3 * cached,
-               "naive_ms_per_sample": 1e3 * naive, "naive / cached": naive / cached}
+        uniforms = model._uniforms_for(1, args.samples, 0)
+        xla = median_seconds(lambda: model._generate_compiled(uniforms, None, None, None, 1.0),
+                             args.repeats) / args.samples
+        graph = median_seconds(
+            lambda: model._generate_graph(uniforms, None, None, None, 1.0, True),
+            args.repeats) / args.samples
+        naive = median_seconds(naive_steady_state(model, args.naive_samples),
+                               args.repeats) / args.naive_samples
+        row = {"receptive_field": model.receptive_field, "naive_ms": 1e3 * naive,
+               "cached_ms": 1e3 * xla, "cached_without_xla_ms": 1e3 * graph,
+               "naive / cached": naive / xla, "naive / cached_without_xla": naive / graph}
         results["per_layers"][layers] = row
-        print(f"L={layers:2d} x 2 stacks (R={model.receptive_field:5d}): cached "
-              f"{1e3 * cached:.3f} ms/sample, naive {1e3 * naive:.3f} ms/sample, "
-              f"ratio {naive / cached:.1f}")
+        print(f"L={layers:2d} x 2 (R={model.receptive_field:5d}) ms/sample: naive "
+              f"{1e3 * naive:8.3f}  cached {1e3 * xla:.4f} (without XLA {1e3 * graph:.3f})  "
+              f"naive/cached {naive / xla:7.1f} (without XLA {naive / graph:.1f})")
 
     model = make(args.tflite_layers)
     with tempfile.TemporaryDirectory() as tmp:
         path, _ = export_tflite(model, pathlib.Path(tmp) / "wavenet.tflite")
         content = path.read_bytes()
-    synthesize(content, model.num_levels, 50)  # warm up
-    start = time.perf_counter()
-    synthesize(content, model.num_levels, args.tflite_samples)
-    rate = args.tflite_samples / (time.perf_counter() - start)
-    results["tflite_step"] = {"layers_per_stack": args.tflite_layers, "samples_per_second": rate,
-                              "x real time at 8 kHz": rate / 8000,
-                              "x real time at 16 kHz": rate / 16000}
-    print(f"TFLite step (L={args.tflite_layers} x 2, batch 1): {rate:.0f} samples/s = "
-          f"{rate / 8000:.2f}x real time at 8 kHz, {rate / 16000:.2f}x at 16 kHz")
+    for block in args.blocks:
+        seconds = median_seconds(
+            lambda: synthesize(content, model.num_levels, args.tflite_samples, seed=0,
+                               block_size=block, num_threads=1), 1)
+        rate = args.tflite_samples / seconds
+        results["tflite"][block] = {"samples_per_second": rate,
+                                    "x real time at 8 kHz": rate / 8000,
+                                    "x real time at 16 kHz": rate / 16000}
+        print(f"TFLite L={args.tflite_layers} x 2, batch 1, one thread, {block:4d} samples per "
+              f"call: {rate:7.0f} samples/s = {rate / 8000:.2f}x real time at 8 kHz, "
+              f"{rate / 16000:.2f}x at 16 kHz")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "generate_wavenet.json").write_text(json.dumps(results, indent=2))
 

@@ -300,7 +300,8 @@ class WaveNet(MaximumLikelihoodModel):
             features: local condition frames ``[num_samples, >= ceil(length / hop), M]``.
             prime: levels ``[num_samples, P]`` or ``[num_samples, P, 1]`` that start the
                 audio (kept as given; generation continues after them).
-            cached: the queue-based step (fast) or the naive loop (same result).
+            cached: the queue-based step, compiled with XLA (fast), or the naive loop (the
+                same audio).
         """
         num_samples = v.check_positive_int("num_samples", num_samples)
         length = v.check_positive_int("length", length)
@@ -315,12 +316,19 @@ class WaveNet(MaximumLikelihoodModel):
         seed = fixed_seed(self.resolve_seed(seed))
         uniforms = tf.random.stateless_uniform(
             [num_samples, length, self.head.num_uniforms(1)], seed, 1e-6, 1.0 - 1e-6)
-        return self._generate_graph(uniforms, labels, features, prime, temperature,
-                                    bool(cached))
+        if cached:
+            return self._generate_compiled(uniforms, labels, features, prime, temperature)
+        return self._generate_graph(uniforms, labels, features, prime, temperature, False)
 
     @tf.function(reduce_retracing=True)
     def _generate_graph(self, uniforms, labels, features, prime, temperature, cached):
         return self._generate(uniforms, labels, features, prime, temperature, cached)
+
+    # The cached loop is hundreds of tiny ops per sample; XLA fuses them (about 10x faster on
+    # CPU). The naive loop's window changes shape with t, which XLA cannot compile.
+    @tf.function(reduce_retracing=True, jit_compile=True)
+    def _generate_compiled(self, uniforms, labels, features, prime, temperature):
+        return self._generate(uniforms, labels, features, prime, temperature, True)
 
     def _generate(self, uniforms, labels=None, features=None, prime=None, temperature=1.0,
                   cached=True):
