@@ -47,7 +47,7 @@ def median_seconds(function, repeats):
 def naive_steady_state(model, samples):
     """A tf.function generating `samples` naively from t = R on (a full window each step)."""
     network, head, window = model.network, model.head, model.receptive_field
-    uniforms = model._uniforms_for(1, samples, 0)
+    uniforms = model.generation_noise(1, samples, 0)
 
     @tf.function
     def run():
@@ -83,7 +83,7 @@ def main():
 
     for layers in args.layers:
         model = make(layers)
-        uniforms = model._uniforms_for(1, args.samples, 0)
+        uniforms = model.generation_noise(1, args.samples, 0)
         xla = median_seconds(lambda: model._generate_compiled(uniforms, None, None, None, 1.0),
                              args.repeats) / args.samples
         graph = median_seconds(

@@ -94,20 +94,10 @@ def write_samples(model, directory, num, seed, length=None, labels=None, tempera
 
 def evaluate(model, run, data_name=None, data_dir=None, max_examples=None):
     """Exact nats per sample over whole test recordings (silence before each)."""
-    from kerasgen.data import audio
+    from kerasgen.evaluation.audio import recording_nats_per_sample
 
     name = data_name or run.get("data", "spoken_digit")
     data_dir = data_dir or run.get("data_dir")
     clips, labels, _ = _clips(name, "test", data_dir, max_examples)
-    total_nats, total_samples = 0.0, 0
-    for i, clip in enumerate(clips):
-        levels = audio.encode_audio(clip, model.encoding, model.quantization_channels)
-        levels = np.asarray(levels)[None, :, None]
-        label = None if not model.is_conditional else [int(labels[i])]
-        features = model.features(levels) if model.local_condition else None
-        total_nats -= float(model.log_prob(levels, label, features)[0])
-        total_samples += levels.shape[1]
-    per_sample = total_nats / total_samples
-    return {"data": name, "split": "test", "num_recordings": len(clips),
-            "num_samples": total_samples, "nats_per_sample": per_sample,
-            "bits_per_sample": per_sample / np.log(2.0)}
+    return {"data": name, "split": "test",
+            **recording_nats_per_sample(model, clips, labels)}

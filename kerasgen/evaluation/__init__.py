@@ -1,10 +1,11 @@
-"""Evaluation: likelihood bounds, bits/dim, reconstruction error, novelty thresholds."""
+"""Evaluation: likelihood bounds, bits/dim, nats per audio sample, reconstruction error, novelty thresholds."""
 
 from kerasgen.evaluation.likelihood import (
     evaluate_log_likelihood,
     likelihood_metrics,
     nats_to_bits_per_dim,
 )
+from kerasgen.evaluation.audio import recording_nats_per_sample
 from kerasgen.evaluation.novelty import NoveltyDetector, calibrate_threshold
 from kerasgen.evaluation.classifier import (
     Classifier,

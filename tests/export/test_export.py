@@ -250,7 +250,7 @@ def test_tflite_wavenet_step_loop_equals_the_keras_cached_generator(name, tmp_pa
     path, report = export_tflite(model, tmp_path / "wavenet.tflite")
     assert report["step"] < 1e-5 and report["block"] < 1e-5 and report["log_prob"] is not None
     length = 120
-    uniforms = model._uniforms_for(2, length, 7)
+    uniforms = model.generation_noise(2, length, 7)
     labels = np.array([0, 2], np.int32) if model.num_classes else None
     features, local = None, None
     if model.local_condition:

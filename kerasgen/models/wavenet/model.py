@@ -313,9 +313,7 @@ class WaveNet(MaximumLikelihoodModel):
             if len(prime) != num_samples or prime.shape[1] > length:
                 v.fail("prime", f"an array of shape {prime.shape}",
                        f"[{num_samples}, P <= {length}] levels")
-        seed = fixed_seed(self.resolve_seed(seed))
-        uniforms = tf.random.stateless_uniform(
-            [num_samples, length, self.head.num_uniforms(1)], seed, 1e-6, 1.0 - 1e-6)
+        uniforms = self.generation_noise(num_samples, length, self.resolve_seed(seed))
         if cached:
             return self._generate_compiled(uniforms, labels, features, prime, temperature)
         return self._generate_graph(uniforms, labels, features, prime, temperature, False)
@@ -348,7 +346,10 @@ class WaveNet(MaximumLikelihoodModel):
                 "num_examples": int(len(nll))}
 
     # ------------------------------------------------------------------ export
-    def _uniforms_for(self, num_samples, length, seed):
+    def generation_noise(self, num_samples, length, seed):
+        """The uniforms ``[num_samples, length, U]`` that ``sample(..., seed=seed)`` draws
+        from (an int seed): pass them to `kerasgen.export.synthesize` to hear the same
+        audio from an exported model."""
         return tf.random.stateless_uniform([num_samples, length, self.head.num_uniforms(1)],
                                            fixed_seed(seed), 1e-6, 1.0 - 1e-6)
 
@@ -429,7 +430,7 @@ class WaveNet(MaximumLikelihoodModel):
         audio = tf.TensorSpec([None, None, 1], tf.float32, name="audio")
 
         def sample(num_samples, length, seed, labels=None, features=None):
-            uniforms = self._uniforms_for(num_samples, length, seed)
+            uniforms = self.generation_noise(num_samples, length, seed)
             return {"audio": self._generate(uniforms, labels, features)}
 
         return [
