@@ -23,6 +23,10 @@ PRETRAINED = {
                     "--set", "filters=(32,64)", "--set", "hidden_units=(128,)"],
     "digits-pixelcnn-pp": ["pixelcnn++", "--epochs", "40", "--set", "filters=16",
                            "--set", "num_hierarchies=2", "--set", "dropout=0.2"],
+    # Free Spoken Digit Dataset recordings from --data-dir (default $KERASGEN_DATA_DIR).
+    "spoken-digit-wavenet": ["wavenet", "--data", "spoken_digit", "--epochs", "3",
+                             "--set", "residual_channels=16", "--set", "skip_channels=32",
+                             "--set", "layers_per_stack=7", "--set", "stacks=2"],
 }
 
 
@@ -35,10 +39,28 @@ def reference_inputs(model):
     return images, latents, (labels if model.is_conditional else None)
 
 
+def reference_audio(model):
+    """Four 1000-sample tones (110-880 Hz at the model's rate), mu-law levels, and labels."""
+    from kerasgen.data import audio
+
+    t = np.arange(1000) / model.sample_rate
+    tones = [0.5 * np.sin(2 * np.pi * f * t) for f in (110.0, 220.0, 440.0, 880.0)]
+    levels = np.stack([audio.encode_audio(x.astype(np.float32), model.encoding,
+                                          model.quantization_channels) for x in tones])
+    labels = np.arange(4) % model.num_classes if model.is_conditional else None
+    return levels[..., None], labels
+
+
 def reference_outputs(model):
     """Deterministic outputs of fixed inputs: codes and decoded images (autoencoders, VAEs),
-    generated images and discriminator scores (GANs), log-likelihoods (autoregressive models),
-    and samples for a fixed seed."""
+    generated images and discriminator scores (GANs), log-likelihoods (autoregressive models
+    and WaveNets), and samples for a fixed seed."""
+    from kerasgen.cli_audio import is_audio_model
+
+    if is_audio_model(model):
+        levels, labels = reference_audio(model)
+        return {"log_prob": np.asarray(model.log_prob(levels, labels)),
+                "sample_seed0": np.asarray(model.sample(4, 400, seed=0, labels=labels))}
     images, latents, labels = reference_inputs(model)
     if hasattr(model, "complete"):  # autoregressive: exact log-likelihoods
         outputs = {"log_prob": np.asarray(model.log_prob(images, labels))}

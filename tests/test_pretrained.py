@@ -24,7 +24,8 @@ def _builder():
 
 def test_each_family_so_far_has_a_pretrained_model():
     assert {p.name for p in RUNS} >= {"digits-vae", "digits-denoising-autoencoder",
-                                      "digits-cgan", "digits-pixelcnn-pp"}
+                                      "digits-cgan", "digits-pixelcnn-pp",
+                                      "spoken-digit-wavenet"}
 
 
 @pytest.mark.parametrize("run", RUNS, ids=[p.name for p in RUNS])
@@ -41,3 +42,10 @@ def test_pretrained_vae_samples_from_command_line(tmp_path):
     assert main(["sample", str(SAVED / "digits-vae"), "--num", "4",
                  "--out", str(tmp_path / "s.png")]) == 0
     assert (tmp_path / "s.png").is_file()
+
+
+def test_pretrained_wavenet_writes_one_wav_per_digit_from_command_line(tmp_path):
+    assert main(["sample", str(SAVED / "spoken-digit-wavenet"), "--num", "10", "--length",
+                 "400", "--out", str(tmp_path)]) == 0
+    written = sorted(p.name for p in tmp_path.glob("*.wav"))
+    assert written == [f"sample_{d}_label{d}.wav" for d in range(10)]
