@@ -1,4 +1,5 @@
-"""Evaluation: likelihood bounds, bits/dim, nats per audio sample, reconstruction error, novelty thresholds."""
+"""Evaluation: likelihood bounds, bits/dim, nats per audio sample, reconstruction error,
+novelty thresholds."""
 
 from kerasgen.evaluation.likelihood import (
     evaluate_log_likelihood,

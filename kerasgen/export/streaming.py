@@ -62,6 +62,9 @@ def synthesize(path_or_bytes, num_levels, length, num_samples=1, seed=0, uniform
     previous = np.full([num_samples, 1], (num_levels - 1) / 2.0, np.float32)
     extra = {}
     if "labels" in details:
+        if labels is None or np.shape(labels) != (num_samples,):
+            fail("labels", "None" if labels is None else f"an array of shape {np.shape(labels)}",
+                 f"({num_samples},) class ids: this model is class-conditional")
         extra["labels"] = np.asarray(labels, np.int32)
     out = np.zeros([num_samples, length, 1], np.float32)
     for start in range(0, length, block_size):

@@ -263,6 +263,9 @@ def test_tflite_wavenet_step_loop_equals_the_keras_cached_generator(name, tmp_pa
                                 uniforms=uniforms.numpy(), labels=labels, local=local,
                                 block_size=block_size)
         np.testing.assert_array_equal(lite_audio, keras_audio)
+    wrong = {"labels": None} if labels is not None else {"local": local[:, :5]}
+    with pytest.raises(ValueError, match="labels|local"):
+        synthesize(path, model.num_levels, length, num_samples=2, **wrong)
     audio = keras_audio.astype(np.int32)
     extra = {"labels": labels} if labels is not None else {"features": features.numpy()}
     np.testing.assert_allclose(
