@@ -57,7 +57,7 @@ import wave
 import numpy as np
 import tensorflow as tf
 
-from kerasgen.data.folders import check_folder, data_folder
+from kerasgen.data.folders import check_folder, data_folder, prepared_tfds_builder
 from kerasgen.utils.validation import (
     check_choice, check_non_negative_int, check_positive_int, fail)
 
@@ -457,14 +457,27 @@ def load_spoken_digit_clips(split="train", data_dir=None, max_examples=None):
     the folder (``SpokenDigitClips.speaker_names``), so both splits share one numbering; for
     FSDD v1.0.10 that is ``audio_dataset_info().speakers``. ``max_examples`` keeps the first
     ones only. Every ``.wav`` file of the folder must follow the FSDD naming.
+
+    The recordings come from the folder `resolve_spoken_digit_dir` finds or, when there is
+    none, from TensorFlow Datasets' ``spoken_digit`` prepared on disk (in ``data_dir``, else
+    TFDS's own folder; its one ``train`` split holds every recording, with its file name, so
+    the official split above applies to it too). Nothing is downloaded.
     """
     check_choice("split", split, SPOKEN_DIGIT_SPLITS)
     if max_examples is not None:
         max_examples = check_positive_int("max_examples", max_examples)
     info = audio_dataset_info("spoken_digit")
-    folder = resolve_spoken_digit_dir(data_dir)
+    try:
+        folder = resolve_spoken_digit_dir(data_dir)
+    except ValueError:
+        recordings = _spoken_digit_from_tfds(data_dir)
+        if recordings is None:
+            raise
+        folder = "TensorFlow Datasets' spoken_digit"
+    else:
+        recordings = {name: os.path.join(folder, name) for name in _wav_files(folder)}
     records = []
-    for filename in _wav_files(folder):
+    for filename in sorted(recordings):
         match = _SPOKEN_DIGIT_NAME.match(filename)
         if match is None:
             fail("data_dir", f"{folder!r}, which holds {filename!r}",
@@ -477,12 +490,17 @@ def load_spoken_digit_clips(split="train", data_dir=None, max_examples=None):
         fail("split", f"{split!r}, which has no recordings in {folder!r}",
              "a split with recordings")
     records = records[:max_examples]
-    paths = [os.path.join(folder, r[3]) for r in records]
-    clips = []
-    for path in paths:
-        samples, rate = read_wav(path, name="data_dir")
+    clips, paths = [], []
+    for record in records:
+        source = recordings[record[3]]
+        if isinstance(source, str):
+            samples, rate = read_wav(source, name="data_dir")
+            paths.append(source)
+        else:  # TFDS: int16 samples at the dataset's rate
+            samples, rate = (source / 32768.0).astype(np.float32), info.sample_rate
+            paths.append(f"tfds:spoken_digit/{record[3]}")
         if rate != info.sample_rate:
-            fail("data_dir", f"a folder holding {path!r}, sampled at {rate} Hz",
+            fail("data_dir", f"a folder holding {source!r}, sampled at {rate} Hz",
                  f"FSDD recordings at {info.sample_rate} Hz")
         clips.append(samples)
     speaker_index = {s: i for i, s in enumerate(speaker_names)}
@@ -492,6 +510,23 @@ def load_spoken_digit_clips(split="train", data_dir=None, max_examples=None):
         speakers=np.array([speaker_index[r[1]] for r in records], dtype=np.int32),
         indices=np.array([r[2] for r in records], dtype=np.int32),
         speaker_names=speaker_names)
+
+
+def _spoken_digit_from_tfds(data_dir):
+    """``{file name: int samples [T]}`` from a prepared TFDS ``spoken_digit``, else None."""
+    builder = prepared_tfds_builder("spoken_digit", data_dir)
+    if builder is None:
+        return None
+    try:
+        import tensorflow_datasets as tfds
+
+        recordings = {}
+        for example in tfds.as_numpy(builder.as_dataset(split="train")):
+            name = os.path.basename(example["audio/filename"].decode())
+            recordings[name] = np.asarray(example["audio"]).reshape(-1)
+        return recordings or None
+    except Exception:  # noqa: BLE001 - a broken TFDS copy is just "not found"
+        return None
 
 
 # ---------------------------------------------------------------- training windows

@@ -1,5 +1,6 @@
 """Where data lives: the ``data_dir`` argument or ``$KERASGEN_DATA_DIR``, checked once for
-every loader (images and audio)."""
+every loader (images and audio), and a TensorFlow Datasets copy already prepared on disk,
+which loaders fall back to when the files are not found."""
 
 import os
 
@@ -32,3 +33,23 @@ def data_folder(data_dir, expected):
                  f"{expected}; pass data_dir=... or set {DATA_DIR_ENV}=/path/to/data")
         origin = f" (from {DATA_DIR_ENV})"
     return check_folder("data_dir", data_dir, expected, origin), origin
+
+
+def prepared_tfds_builder(name, data_dir=None):
+    """The TFDS builder of ``name`` when a prepared copy is on disk, else ``None``.
+
+    Looks in ``data_dir`` (or ``$KERASGEN_DATA_DIR``, ``$TFDS_DATA_DIR``, then TFDS's own
+    ``~/tensorflow_datasets``). Never downloads; any error means "not available".
+    """
+    try:
+        root = data_dir or os.environ.get(DATA_DIR_ENV) or os.environ.get(
+            "TFDS_DATA_DIR") or os.path.join("~", "tensorflow_datasets")
+        root = os.path.expanduser(os.fspath(root))
+        if not os.path.isdir(os.path.join(root, name)):
+            return None
+        import tensorflow_datasets as tfds
+
+        builder = tfds.builder(name, data_dir=root)
+        return builder if builder.is_prepared() else None
+    except Exception:  # noqa: BLE001 - a broken TFDS copy is just "not found"
+        return None

@@ -28,7 +28,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from kerasgen.data.folders import DATA_DIR_ENV, data_folder
+from kerasgen.data.folders import data_folder, prepared_tfds_builder
 from kerasgen.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
 from kerasgen.utils.validation import (
     check_choice, check_non_negative_int, check_positive_int, fail)
@@ -154,30 +154,22 @@ def _load_digits(split):
 
 
 def _load_from_tfds(name, split, data_dir):
-    """``(images, labels)`` from a TFDS copy already prepared on disk, else ``None``.
-
-    Looks in ``data_dir`` (or ``$KERASGEN_DATA_DIR``), or TFDS's own default folder when
-    neither is set. Never downloads; any error means "not available".
-    """
+    """``(images, labels)`` from a TFDS copy already prepared on disk
+    (`prepared_tfds_builder`), else ``None``."""
+    builder = prepared_tfds_builder(name, data_dir)
+    if builder is None:
+        return None
     try:
-        root = data_dir or os.environ.get(DATA_DIR_ENV) or os.environ.get(
-            "TFDS_DATA_DIR") or os.path.join("~", "tensorflow_datasets")
-        root = os.path.expanduser(os.fspath(root))
-        if not os.path.isdir(os.path.join(root, name)):
-            return None
         import tensorflow_datasets as tfds
 
-        builder = tfds.builder(name, data_dir=root)
-        if not builder.is_prepared():
-            return None
         images, labels = tfds.as_numpy(
             builder.as_dataset(split=split, batch_size=-1, as_supervised=True))
-        images = np.asarray(images, dtype=np.uint8)
-        if images.ndim != 4 or tuple(images.shape[1:]) != IMAGE_DATASETS[name].image_shape:
-            return None
-        return images, np.asarray(labels, dtype=np.int32)
     except Exception:  # noqa: BLE001 - a broken TFDS copy is just "not found"
         return None
+    images = np.asarray(images, dtype=np.uint8)
+    if images.ndim != 4 or tuple(images.shape[1:]) != IMAGE_DATASETS[name].image_shape:
+        return None
+    return images, np.asarray(labels, dtype=np.int32)
 
 
 def _load_idx_dataset(info, split, data_dir):

@@ -518,3 +518,41 @@ def test_write_wav_round_trips_through_read_wav(tmp_path):
         audio.write_wav(tmp_path / "bad.wav", np.zeros([2, 10]), 8000)
     with pytest.raises(ValueError, match="`sample_rate`"):
         audio.write_wav(tmp_path / "bad.wav", wave_in, 0)
+
+
+def test_tfds_spoken_digit_is_read_when_no_recordings_folder(data_dir, tmp_path):
+    """A real TFDS `spoken_digit` copy prepared on disk (written with TFDS's own writer from a
+    few real recordings, in the builder's features) gives the same clips and labels as the
+    folder, split by the official rule, and is read only when the folder is missing."""
+    tfds = pytest.importorskip("tensorflow_datasets")
+    names = ["0_jackson_0.wav", "7_jackson_32.wav", "3_theo_4.wav", "9_yweweler_11.wav"]
+    recordings = data_dir / "fsdd" / "recordings"
+    examples = {"audio": [], "label": [], "audio/filename": []}
+    for name in names:
+        with wave.open(str(recordings / name), "rb") as wav:
+            samples = np.frombuffer(wav.readframes(wav.getnframes()), "<i2")
+        examples["audio"].append(samples.astype(np.int64))
+        examples["label"].append(int(name[0]))
+        examples["audio/filename"].append(name)
+    features = tfds.builder_cls("spoken_digit")(data_dir=tmp_path / "unused").info.features
+    ragged = tf.data.Dataset.from_generator(
+        lambda: (dict(zip(examples, values)) for values in zip(*examples.values())),
+        output_signature={"audio": tf.TensorSpec([None], tf.int64),
+                          "label": tf.TensorSpec([], tf.int64),
+                          "audio/filename": tf.TensorSpec([], tf.string)})
+    tfds.dataset_builders.store_as_tfds_dataset(
+        name="spoken_digit", version=str(tfds.builder_cls("spoken_digit").VERSION),
+        features=features, split_datasets={"train": ragged}, data_dir=tmp_path)
+
+    for split, expected in (("test", ["0_jackson_0.wav", "3_theo_4.wav"]),
+                            ("train", ["7_jackson_32.wav", "9_yweweler_11.wav"])):
+        from_tfds = data.load_spoken_digit_clips(split, data_dir=tmp_path)
+        assert [os.path.basename(p) for p in from_tfds.paths] == expected
+        assert all(p.startswith("tfds:spoken_digit/") for p in from_tfds.paths)
+        for clip, name in zip(from_tfds.clips, expected):
+            reference, _ = audio.read_wav(recordings / name)
+            np.testing.assert_array_equal(clip, reference)
+        assert from_tfds.digits.tolist() == [int(n[0]) for n in expected]
+        assert from_tfds.speaker_names == ("jackson", "theo", "yweweler")
+    assert data.load_spoken_digit_clips("test", data_dir=data_dir).paths[0].startswith(
+        str(recordings))
