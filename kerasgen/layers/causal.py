@@ -7,7 +7,15 @@ With kernel size k and dilation d, output t reads inputs t - (k-1) d, ..., t - d
     y_t = b + sum_{m=0}^{k-1} W_m x_{t - (k-1-m) d}          (x_s = 0 for s < 0)
 
 `call` pads (k-1) d zeros on the left and runs a VALID dilated convolution; `call_at` computes
-one output from its k taps. A stack of such layers with dilations 1, 2, ..., 2^(L-1) sees
+one output from its k taps, given the last H = (k-1) d inputs as a queue (oldest first).
+
+`ring_call_at` does the same from a ring buffer of those H inputs: at step p (counted from a
+moment when the ring was an ordinary queue) input t - H + i sits at index (p + i) mod H, so the
+taps t - (k-1-m) d are read at (p + m d) mod H and input t overwrites the oldest, at p mod H.
+One row written per step instead of a queue shifted by one (H rows copied): generation loops
+cost O(k C) per layer and step rather than O(H C).
+
+A stack of such layers with dilations 1, 2, ..., 2^(L-1) sees
 1 + (k-1)(2^L - 1) inputs: the receptive field doubles with every layer.
 
 Example:
@@ -18,6 +26,7 @@ Example:
 
 import keras
 import tensorflow as tf
+from tensorflow.compiler.tf2xla.python import xla
 
 from kerasgen.utils import validation as v
 
@@ -51,7 +60,32 @@ class CausalConv1D(keras.layers.Layer):
     def call_at(self, past, current):
         """One output from ``past`` = the last (k-1) d inputs ``[B, (k-1) d, C]`` (oldest
         first) and ``current`` = input t ``[B, C]``: ``[B, filters]``."""
-        taps = tf.concat([past[:, ::self.dilation_rate], current[:, tf.newaxis]], axis=1)
+        return self._from_taps(past[:, ::self.dilation_rate], current)
+
+    def ring_call_at(self, ring, current, position):
+        """`call_at` from a ring buffer (module docstring) at step ``position`` (int32 scalar):
+        returns ``(output [B, filters], ring with input t written over the oldest)``."""
+        if self.history == 0:
+            return self._from_taps(ring, current), ring
+        oldest = position % self.history
+        if self.kernel_size == 2:  # the one tap is the oldest input (fewer ops per step)
+            taps = oldest[tf.newaxis]
+        else:
+            taps = (oldest + self.dilation_rate * tf.range(self.kernel_size - 1)) % self.history
+        output = self._from_taps(tf.gather(ring, taps, axis=1), current)
+        # XLA's DynamicUpdateSlice: in place under XLA, a builtin op in TFLite, a CPU kernel
+        # in TF; tf.tensor_scatter_nd_update has no TFLite builtin.
+        row = tf.stack([0, oldest, 0])
+        return output, xla.dynamic_update_slice(ring, current[:, tf.newaxis], row)
+
+    def ring_to_queue(self, ring, position):
+        """The ring at step ``position`` as the ordinary queue (oldest first)."""
+        if self.history == 0:
+            return ring
+        return tf.gather(ring, (position + tf.range(self.history)) % self.history, axis=1)
+
+    def _from_taps(self, past_taps, current):
+        taps = tf.concat([past_taps, current[:, tf.newaxis]], axis=1)
         size = self.kernel_size * int(self.kernel.shape[1])
         return tf.reshape(taps, [-1, size]) @ tf.reshape(self.kernel, [size, self.filters]) \
             + self.bias

@@ -16,6 +16,7 @@ Example:
 """
 
 import tensorflow as tf
+from tensorflow.compiler.tf2xla.python import xla
 
 
 class NaiveWaveStepper:
@@ -44,7 +45,9 @@ class NaiveWaveStepper:
 
 
 class CachedWaveStepper:
-    """`WaveNetNetwork.step` with its queues (Fast WaveNet)."""
+    """`WaveNetNetwork.step` with its queues (Fast WaveNet), kept as ring buffers while
+    generating: step t of the loop is ring position t, so the state must start from ordinary
+    queues at t = 0; `queues_after` gives them back as ordinary queues."""
 
     def __init__(self, network, global_condition=None, local_sequence=None):
         self.network, self.condition, self.local = network, global_condition, local_sequence
@@ -55,11 +58,16 @@ class CachedWaveStepper:
     def params_at(self, state, t):
         previous, queues = state
         local = None if self.local is None else self.local[:, t]
-        params, queues = self.network.step(previous, queues, self.condition, local)
+        params, queues = self.network.step(previous, queues, self.condition, local,
+                                           position=t)
         return params, (previous, queues)
 
     def write(self, state, t, units):
         return units, state[1]
+
+    def queues_after(self, state, steps):
+        """The ordinary queues of ``state`` after ``steps`` steps from t = 0."""
+        return self.network.rings_to_queues(state[1], steps)
 
 
 def generate(stepper, head, uniforms, to_units, temperature=1.0, prime=None):
@@ -81,7 +89,6 @@ def generate_from(stepper, state, head, uniforms, to_units, temperature=1.0, pri
     stream can be generated block by block (the final state starts the next block)."""
     batch, length = tf.shape(uniforms)[0], tf.shape(uniforms)[1]
     prime_length = 0 if prime is None else tf.shape(prime)[1]
-    times = tf.range(length)[tf.newaxis, :, tf.newaxis]
 
     def body(t, samples, state):
         params, state = stepper.params_at(state, t)
@@ -89,8 +96,8 @@ def generate_from(stepper, state, head, uniforms, to_units, temperature=1.0, pri
         if prime is not None:
             given = tf.cast(prime[:, tf.minimum(t, prime_length - 1)], tf.float32)[:, None]
             level = tf.where(t < prime_length, given, level)
-        # A select, not a TensorArray: TFLite cannot lower the TensorArray of this loop.
-        samples = tf.where(times == t, level[:, tf.newaxis], samples)
+        # Not a TensorArray: TFLite cannot lower the TensorArray of this loop.
+        samples = xla.dynamic_update_slice(samples, level[:, tf.newaxis], tf.stack([0, t, 0]))
         return t + 1, samples, stepper.write(state, t, to_units(level))
 
     _, samples, state = tf.while_loop(

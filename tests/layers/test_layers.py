@@ -117,3 +117,22 @@ def test_gated_residual_dropout_is_stateless_and_training_only():
 def test_bad_arguments_name_the_argument(make, name):
     with pytest.raises(ValueError, match=f"`{name}`"):
         make()
+
+
+@pytest.mark.parametrize("kernel_size, dilation", [(1, 1), (2, 1), (2, 4), (3, 2)])
+def test_causal_conv_queue_and_ring_steps_equal_the_full_convolution(kernel_size, dilation):
+    """Output t from an ordinary queue (`call_at`) and from a ring buffer (`ring_call_at`)
+    equals the whole-sequence convolution, and the ring read back as a queue equals the
+    queue, at every step (the ring wraps several times over 20 steps)."""
+    from kerasgen.layers.causal import CausalConv1D
+
+    layer = CausalConv1D(5, kernel_size, dilation)
+    x = tf.random.stateless_normal([2, 20, 3], seed=[1, 2])
+    full = layer(x).numpy()
+    queue = ring = tf.zeros([2, layer.history, 3])
+    for t in range(20):
+        np.testing.assert_allclose(layer.call_at(queue, x[:, t]), full[:, t], atol=1e-5)
+        out, ring = layer.ring_call_at(ring, x[:, t], tf.constant(t))
+        np.testing.assert_allclose(out, full[:, t], atol=1e-5)
+        queue = tf.concat([queue, x[:, t:t + 1]], axis=1)[:, 1:]
+        np.testing.assert_array_equal(layer.ring_to_queue(ring, tf.constant(t + 1)), queue)

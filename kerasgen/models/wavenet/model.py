@@ -414,8 +414,8 @@ class WaveNet(MaximumLikelihoodModel):
         def block(previous, uniforms, labels=None, local=None, **queue_inputs):
             stepper = CachedWaveStepper(self.network, self.condition_of(labels), local)
             state = (self.to_units(previous), self._queue_list(queue_inputs))
-            audio, (_, queue_out) = generate_from(stepper, state, self.head, uniforms,
-                                                  self.to_units)
+            audio, state = generate_from(stepper, state, self.head, uniforms, self.to_units)
+            queue_out = stepper.queues_after(state, tf.shape(uniforms)[1])
             outputs = {"audio": audio}
             outputs.update({f"queue_{n}": q for n, q in enumerate(queue_out)})
             return outputs

@@ -121,15 +121,25 @@ class WaveNetNetwork(keras.layers.Layer):
         return [tf.zeros([batch, conv.history, 1 if conv is self.input_conv
                           else self.residual_channels]) for conv in self.causal_convs()]
 
-    def step(self, previous, queues, global_condition=None, local_condition=None):
+    def step(self, previous, queues, global_condition=None, local_condition=None,
+             position=None):
         """params_t ``[B, P]`` from ``previous`` = x_{t-1} ``[B, 1]`` (units) and the queues
         (`initial_queues` at t = 0); returns ``(params, new_queues)``. ``local_condition``
-        is c_t ``[B, M]``."""
+        is c_t ``[B, M]``.
+
+        With ``position`` None the queues are ordinary (oldest first) and come back shifted
+        by one. With ``position`` p (int32 scalar; steps since the queues were ordinary) they
+        are ring buffers (`CausalConv1D.ring_call_at`): one row written per layer instead of
+        every queue copied, for generation loops; `rings_to_queues` turns them back."""
         new_queues = []
 
         def conv_at(conv, queue, current):
-            new_queues.append(tf.concat([queue[:, 1:], current[:, tf.newaxis]], axis=1))
-            return conv.call_at(queue, current)
+            if position is None:
+                new_queues.append(tf.concat([queue[:, 1:], current[:, tf.newaxis]], axis=1))
+                return conv.call_at(queue, current)
+            output, ring = conv.ring_call_at(queue, current, position)
+            new_queues.append(ring)
+            return output
 
         h = conv_at(self.input_conv, queues[0], previous)
         skip = 0.0
@@ -138,6 +148,11 @@ class WaveNetNetwork(keras.layers.Layer):
                 n, global_condition, local_condition, False)
             h, skip = self._gated(n, h, pre, skip)
         return self._head(skip), new_queues
+
+    def rings_to_queues(self, rings, position):
+        """Ring buffers after ``position`` ring steps -> ordinary queues (oldest first)."""
+        return [conv.ring_to_queue(ring, position)
+                for conv, ring in zip(self.causal_convs(), rings)]
 
     def get_config(self):
         config = super().get_config()
