@@ -18,3 +18,10 @@ from kerasgen.evaluation.classifier import (
     mode_coverage,
     sample_quality,
 )
+from kerasgen.evaluation.partition import (
+    AISResult,
+    ais_log_partition,
+    annealing_schedule,
+    base_rate_visible_bias,
+    exact_log_partition,
+)

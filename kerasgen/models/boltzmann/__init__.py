@@ -1,0 +1,3 @@
+"""Boltzmann machines, trained by contrastive divergence."""
+
+from kerasgen.models.boltzmann.rbm import RBM, GaussianRBM

@@ -1,0 +1,107 @@
+"""The contrastive-divergence training style, shared by RBMs and the models built from them.
+
+A family implements three methods::
+
+    visible_units(images, seed)       -> v  [B, D]      the data as visible units
+    free_energy_of(v)                 -> F  [B]         F(v) = -log sum_h exp(-E(v, h))
+    negative_samples(v, seed)         -> v~ [M, D]      k Gibbs steps from the data (CD-k) or
+                                                        from persistent chains (PCD)
+
+and may add per-example values to report in ``monitor(v, seed)``. The skeleton does the rest,
+the same way for every family:
+
+    surrogate = sum_i F(v_i) / B  -  sum_j F(stop_gradient(v~_j)) / M
+    d surrogate / d theta = E_data[dF/dtheta] - E_model[dF/dtheta]
+
+which is minus the contrastive-divergence estimate of d log p(v) / d theta, so the compiled
+optimizer (SGD with momentum, Adam, weight decay, ...) applies the contrastive update. For an
+RBM, F(v) = -b.v - sum_j softplus(c_j + v.W_j) and -dF/dW = v p(h|v)^T, so plain SGD with
+learning rate lr gives the textbook rule (Hinton 2002)
+
+    W <- W + lr (E_data[v p(h|v)^T] - E_model[v~ p(h|v~)^T])
+
+B and M are divided as global batch sizes (`tf.nn.compute_average_loss`), so the gradient is
+the same on one replica and on N. Reported values: ``loss`` (F(v_i) - mean_j F(v~_j), the free
+energy gap, which a learning model keeps near zero) and whatever ``monitor`` adds.
+
+Example:
+    >>> # class MyRBM(ContrastiveDivergenceModel): ... three methods above ...
+    >>> # model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.5)); model.fit(images)
+"""
+
+import keras
+import tensorflow as tf
+
+from kerasgen.models.base import GenerativeModel, unpack
+from kerasgen.utils.noise import step_seed
+
+_VALIDATION_SALT = 100
+
+
+class ContrastiveDivergenceModel(GenerativeModel):
+    """Base class for models trained by contrastive divergence (see the module docstring)."""
+
+    monitor_names = ()
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.create_trackers(("loss",) + tuple(self.monitor_names))
+
+    def visible_units(self, images, seed):
+        raise NotImplementedError
+
+    def free_energy_of(self, v):
+        raise NotImplementedError
+
+    def negative_samples(self, v, seed):
+        raise NotImplementedError
+
+    def monitor(self, v, seed):
+        """Extra per-example values ``{name: [B]}`` for ``monitor_names``."""
+        return {}
+
+    def contrastive_loss(self, v, negatives):
+        """``(surrogate, per-example gap)``; the gradient of the surrogate is the CD update."""
+        negatives = tf.stop_gradient(negatives)
+        data_energy = self.free_energy_of(v)
+        model_energy = self.free_energy_of(negatives)
+        surrogate = tf.nn.compute_average_loss(data_energy) \
+            - tf.nn.compute_average_loss(model_energy)
+        return surrogate, data_energy - tf.reduce_mean(model_energy)
+
+    def _step_seed(self, salt=0):
+        return step_seed(self.seed, self.optimizer.iterations, salt)
+
+    def train_step(self, data):
+        images, _ = unpack(data)
+        seed = self._step_seed()
+        v = self.visible_units(images, tf.random.experimental.stateless_fold_in(seed, 0))
+        negatives = self.negative_samples(v, tf.random.experimental.stateless_fold_in(seed, 1))
+        with tf.GradientTape() as tape:
+            surrogate, gap = self.contrastive_loss(v, negatives)
+            if self.losses:
+                surrogate += tf.nn.scale_regularization_loss(tf.add_n(self.losses))
+        gradients = tape.gradient(surrogate, self.trainable_variables)
+        self.optimizer.apply(gradients, self.trainable_variables)
+        values = {"loss": gap}
+        values.update(self.monitor(v, tf.random.experimental.stateless_fold_in(seed, 2)))
+        return self.report(values)
+
+    def test_step(self, data):
+        images, _ = unpack(data)
+        seed = self._step_seed(_VALIDATION_SALT)
+        v = self.visible_units(images, tf.random.experimental.stateless_fold_in(seed, 0))
+        # The data's own Gibbs chain (never the persistent ones: validation must not move them).
+        negatives = self.gibbs_from_data(v, tf.random.experimental.stateless_fold_in(seed, 1))
+        _, gap = self.contrastive_loss(v, negatives)
+        values = {"loss": gap}
+        values.update(self.monitor(v, tf.random.experimental.stateless_fold_in(seed, 2)))
+        return self.report(values)
+
+    def gibbs_from_data(self, v, seed):
+        """The CD-k negatives from the data, for validation; families override."""
+        return self.negative_samples(v, seed)
+
+    def compile_with_defaults(self, learning_rate=None):
+        """SGD with momentum 0.5, learning rate 0.05: the classic RBM recipe."""
+        self.compile(optimizer=keras.optimizers.SGD(learning_rate or 0.05, momentum=0.5))
