@@ -101,6 +101,24 @@ def test_autoregressive_models_train_sample_and_evaluate(model, tmp_path, capsys
     assert {"sample", "log_prob", "bits_per_dim", "complete"} <= set(loaded.signatures)
 
 
+def test_rbm_trains_samples_evaluates_with_ais_and_exports(tmp_path, capsys):
+    assert main(["train", "rbm", "--out", str(tmp_path), *TRAIN, "--set", "hidden_units=8",
+                 "--set", "persistent=True", "--set", "num_chains=16"]) == 0
+    run = tmp_path / "rbm-digits"
+    assert (run / "samples.png").is_file() and (run / "model.tflite").is_file()
+    capsys.readouterr()
+    assert main(["sample", str(run), "--num", "4", "--temperature", "0.8",
+                 "--out", str(tmp_path / "s.png")]) == 0
+    assert main(["evaluate", str(run), "--max-examples", "30",
+                 "--importance-samples", "20"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    low, high = report["log_likelihood_interval"]
+    assert low <= report["log_likelihood"] <= high < 0
+    assert report["pseudo_log_likelihood"] < 0
+    loaded = tf.saved_model.load(str(run / "1"))
+    assert {"sample", "free_energy", "transform"} <= set(loaded.signatures)
+
+
 def test_export_new_version(runs, capsys):
     assert main(["export", str(runs / "cvae-digits"), "--format", "saved_model",
                  "--version", "2"]) == 0

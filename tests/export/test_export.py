@@ -28,6 +28,7 @@ from kerasgen.models import (
     ConditionalVAE,
     DenoisingAutoencoder,
     PixelCNN,
+    RBM,
     PixelCNNPlusPlus,
     WaveNet,
 )
@@ -88,6 +89,7 @@ MODELS = {
     "pixelcnn++-map": lambda: _fitted(PixelCNNPlusPlus(
         condition_shape=(8, 8, 1), filters=8, num_resnet=1, num_hierarchies=2,
         num_mixtures=2)),
+    "rbm": lambda: _fitted(RBM(hidden_units=12, persistent=True, num_chains=8)),
     "wavenet-global": lambda: _fitted_wavenet(num_classes=3),
     "wavenet-local": lambda: _fitted_wavenet(local_condition="log_mel", num_mels=4,
                                              upsample_factors=(4,)),
@@ -184,6 +186,32 @@ def test_tflite_sampler_draws_from_the_prior(tmp_path):
     stderr = np.sqrt(keras_images.var(0) / 2000 + lite.var(0) / 2000) + 1e-6
     assert np.max(np.abs(lite.mean(0) - keras_images.mean(0)) / stderr) < 5.0
     assert not np.allclose(lite[:1000].mean(0), lite[1000:].mean(0), atol=0)
+
+
+def test_tflite_rbm_free_energy_equals_keras_and_its_gibbs_sampler_is_exact(tmp_path):
+    """free_energy and transform within 1e-5 of Keras; the on-device Gibbs chain (builtin
+    random ops) of a tiny RBM gives each pixel's exact marginal E[v_i] (enumerated) within a
+    few standard errors."""
+    import itertools
+
+    from kerasgen.evaluation import exact_log_partition
+
+    model = RBM(image_shape=(1, 4, 1), num_levels=2, hidden_units=3)
+    rng = np.random.default_rng(0)
+    for weight in model.trainable_weights:
+        weight.assign(rng.normal(0, 1.0, weight.shape).astype(np.float32))
+    path, report = export_tflite(model, tmp_path / "rbm.tflite")
+    assert report["free_energy"] < 1e-5 and report["transform"] < 1e-5
+    assert report["sample"] is None
+    states = np.array(list(itertools.product([0.0, 1.0], repeat=4))).reshape(-1, 1, 4, 1)
+    np.testing.assert_allclose(run_tflite(path, "free_energy", images=states.astype(np.float32))[
+        "free_energy"], model.free_energy(states).numpy(), atol=1e-5)
+    exact_p = np.exp(model.log_prob(states, exact_log_partition(model)).numpy())
+    marginals = (exact_p[:, None] * states.reshape(-1, 4)).sum(0)
+    lite = run_tflite(path, "sample", num_samples=np.int32(4000),
+                      gibbs_steps=np.int32(20))["images"].reshape(-1, 4)
+    stderr = np.sqrt(lite.var(0) / len(lite)) + 1e-6
+    assert np.max(np.abs(lite.mean(0) - marginals) / stderr) < 5.0, (lite.mean(0), marginals)
 
 
 def test_existing_version_without_overwrite_is_refused(tmp_path):

@@ -256,33 +256,109 @@ class RBM(ContrastiveDivergenceModel):
         return -self.free_energy(images) - float(log_partition)
 
     def sample(self, num_samples, gibbs_steps=1000, seed=None, temperature=1.0,
-               start=None):
+               start=None, labels=None):
         """Images ``[num_samples, H, W, C]`` (float levels) after ``gibbs_steps`` Gibbs
-        sweeps from noise (or from ``start`` images): the last step's mean p(v | h)."""
+        sweeps from noise (or from ``start`` images): the last step's mean p(v | h).
+        ``labels`` must be None (an RBM is unconditional)."""
         num_samples = self.check_num_samples(num_samples)
         gibbs_steps = val.check_positive_int("gibbs_steps", gibbs_steps)
         temperature = val.check_positive_float("temperature", temperature)
-        seed = fixed_seed(self.resolve_seed(seed))
-        if start is None:
-            v0 = self.initial_noise(num_samples, StatelessNoise(_split(seed, 2)[0]))
-        else:
-            v0 = self._checked_units(start, "start")
-            if v0.shape[0] != num_samples:
-                val.fail("start", f"{v0.shape[0]} images", f"{num_samples} (num_samples)")
-        v, _ = self.gibbs_with(v0, gibbs_steps, self.parameters(),
-                               StatelessNoise(_split(seed, 2)[1]), temperature)
+        if labels is not None:
+            val.fail("labels", "labels", "None: an RBM is unconditional")
+        if start is not None:
+            start = self._checked_units(start, "start")
+            if start.shape[0] != num_samples:
+                val.fail("start", f"{start.shape[0]} images", f"{num_samples} (num_samples)")
+        return self._sample(num_samples, gibbs_steps, fixed_seed(self.resolve_seed(seed)),
+                            temperature, start)
+
+    def _sample(self, num_samples, gibbs_steps, seed, temperature=1.0, start=None,
+                noise=None):
+        start_noise, chain_noise = (StatelessNoise(s) for s in _split(seed, 2)) \
+            if noise is None else (noise, noise)
+        v0 = self.initial_noise(num_samples, start_noise) if start is None else start
+        v, _ = self.gibbs_with(v0, gibbs_steps, self.parameters(), chain_noise, temperature)
         return self.to_images(v)
 
     def initial_noise(self, num_samples, noise):
         """Chain starts: uniform binary units, or N(b, sigma^2) for Gaussian units."""
         shape = tf.stack([num_samples, self.num_dims])
         if self.visible == "bernoulli":
-            return tf.cast(noise.uniform(shape, -1, 0) < 0.5, tf.float32)
-        return self.visible_bias + tf.exp(self.log_sigma) * noise.normal(shape, -1, 0)
+            return tf.cast(noise.uniform(shape, 0, 0) < 0.5, tf.float32)
+        return self.visible_bias + tf.exp(self.log_sigma) * noise.normal(shape, 0, 0)
 
     def to_images(self, v):
         return tf.reshape(transforms.unit_to_levels(v, self.num_levels),
                           [-1, *self.image_shape])
+
+    def call(self, images):
+        """F(v) of integer images (the Keras forward pass)."""
+        return self.free_energy_of(self.visible_units(images))
+
+    def evaluation_report(self, images, labels=None, importance_samples=100, seed=0,
+                          num_betas=14500, dataset=None, data_dir=None, **unused):
+        """Test log-likelihood with log Z from AIS (``importance_samples`` chains, base rate
+        from the training split of ``dataset``), its interval, pseudo-likelihood
+        (Bernoulli units) and reconstruction error, as a JSON-ready dict."""
+        from kerasgen import data as data_module
+        from kerasgen.evaluation.partition import ais_log_partition
+
+        images = self.check_images(images)
+        train = None
+        if dataset is not None and self.visible == "bernoulli":
+            train, _ = data_module.load_arrays(dataset, "train", data_dir=data_dir,
+                                               max_examples=10000)
+        result = ais_log_partition(self, data=train, num_chains=importance_samples,
+                                   num_betas=num_betas, seed=seed)
+        free_energy = float(tf.reduce_mean(self.free_energy(images)))
+        report = {"ais_log_z": result.log_z, "ais_log_z_interval": [result.log_z_low,
+                                                                    result.log_z_high],
+                  "log_likelihood": -free_energy - result.log_z,
+                  "log_likelihood_interval": [-free_energy - result.log_z_high,
+                                              -free_energy - result.log_z_low],
+                  "ais_chains": importance_samples, "ais_betas": num_betas,
+                  "reconstruction_error": float(tf.reduce_mean(
+                      self.reconstruction_error(images)))}
+        if self.visible == "bernoulli":
+            report["pseudo_log_likelihood"] = float(tf.reduce_mean(
+                self.pseudo_log_likelihood(images)))
+        return report
+
+    # ------------------------------------------------------------------ export contract
+    def serving_endpoints(self):
+        """``sample`` (default; num_samples, gibbs_steps, seed: the same images as
+        `sample`), ``free_energy`` (images) and ``transform`` (images -> hidden)."""
+        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
+
+        def sample(num_samples, gibbs_steps, seed):
+            return {"images": self._sample(num_samples, gibbs_steps, fixed_seed(seed))}
+
+        return [self.endpoint("sample", sample, [scalar("num_samples"),
+                                                 scalar("gibbs_steps"), scalar("seed")]),
+                *self._deterministic_endpoints()]
+
+    def tflite_endpoints(self):
+        """``free_energy``, ``transform`` and ``sample`` (num_samples, gibbs_steps) drawing
+        with TFLite's builtin random ops: a Gibbs chain on device."""
+        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
+
+        def sample(num_samples, gibbs_steps):
+            return {"images": self._sample(num_samples, gibbs_steps, None,
+                                           noise=BuiltinNoise())}
+
+        return [*self._deterministic_endpoints(),
+                self.endpoint("sample", sample, [scalar("num_samples"), scalar("gibbs_steps")],
+                              deterministic=False)]
+
+    def _deterministic_endpoints(self):
+        images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
+        return [
+            self.endpoint("free_energy", lambda images: {
+                "free_energy": self.free_energy_of(self.visible_units(images))}, [images]),
+            self.endpoint("transform", lambda images: {
+                "hidden": tf.sigmoid(self._hidden_logits(self.visible_units(images),
+                                                         self.parameters()))}, [images]),
+        ]
 
     def get_config(self):
         config = super().get_config()
