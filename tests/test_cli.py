@@ -119,6 +119,19 @@ def test_rbm_trains_samples_evaluates_with_ais_and_exports(tmp_path, capsys):
     assert {"sample", "free_energy", "transform"} <= set(loaded.signatures)
 
 
+def test_dbn_trains_greedily_samples_evaluates_and_exports(tmp_path, capsys):
+    assert main(["train", "dbn", "--out", str(tmp_path), *TRAIN,
+                 "--set", "hidden_units=[16, 8]"]) == 0
+    run = tmp_path / "dbn-digits"
+    assert (run / "samples.png").is_file() and (run / "model.tflite").is_file()
+    assert {"rbm_0_loss", "rbm_1_loss"} <= set(json.loads((run / "run.json").read_text())["final"])
+    assert main(["sample", str(run), "--num", "4", "--out", str(tmp_path / "s.png")]) == 0
+    assert main(["evaluate", str(run), "--max-examples", "30"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["num_examples"] == 30 and report["reconstruction_error"] > 0
+    assert {"sample", "transform"} <= set(tf.saved_model.load(str(run / "1")).signatures)
+
+
 def test_export_new_version(runs, capsys):
     assert main(["export", str(runs / "cvae-digits"), "--format", "saved_model",
                  "--version", "2"]) == 0

@@ -11,7 +11,7 @@ import dataclasses
 
 from kerasgen.models.autoencoder import Autoencoder, ConvAutoencoder, DenoisingAutoencoder
 from kerasgen.models.autoregressive import PixelCNN, PixelCNNPlusPlus
-from kerasgen.models.boltzmann import RBM, GaussianRBM
+from kerasgen.models.boltzmann import DBN, RBM, GaussianRBM
 from kerasgen.models.gan import BEGAN, GAN, VAEGAN, ConditionalGAN
 from kerasgen.models.vae import VAE, ConditionalVAE
 from kerasgen.models.wavenet import WaveNet
@@ -61,6 +61,8 @@ MODELS = {
                        "(--set persistent=True for PCD, cd_steps=k)"),
     "gaussian-rbm": ModelPreset(GaussianRBM, {"hidden_units": 64},
                                 "Gaussian-visible RBM (learned sigmas), CD-1"),
+    "dbn": ModelPreset(DBN, {"hidden_units": [64, 32]},
+                       "deep belief network: RBMs trained greedily, top-down generation"),
     "wavenet": ModelPreset(WaveNet, {"residual_channels": 32, "skip_channels": 64,
                                      "layers_per_stack": 8, "stacks": 2},
                            "WaveNet (audio: --data spoken_digit|wav): dilated causal convs, "

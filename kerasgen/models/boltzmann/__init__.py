@@ -1,3 +1,4 @@
 """Boltzmann machines, trained by contrastive divergence."""
 
 from kerasgen.models.boltzmann.rbm import RBM, GaussianRBM
+from kerasgen.models.boltzmann.dbn import DBN

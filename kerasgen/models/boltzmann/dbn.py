@@ -1,0 +1,338 @@
+"""Deep belief network (Hinton, Osindero & Teh 2006): a stack of RBMs trained greedily, a
+top-down generator, up-down fine-tuning, and a classifier initialized from the stack.
+
+#### Mathematical details
+
+Layers h_0 = v (the image as units in [0, 1]), h_1, ..., h_L. RBM l models h_{l-1} with
+hidden units h_l; it is trained (CD-k or PCD, `RBM`) on the hidden probabilities of the layers
+below: x_0 = v, x_l = sigmoid(x_{l-1} W_l + c_l) (greedy layer-wise pretraining).
+
+The generative model: the top RBM (h_{L-1}, h_L) is undirected; below it, directed sigmoid
+layers p(h_{l-1} = 1 | h_l) = sigmoid(h_l G_l + g_l), with G_l = W_l^T and g_l = b_l after
+pretraining. Recognition: q(h_l = 1 | h_{l-1}) = sigmoid(h_{l-1} R_l + r_l), R_l = W_l,
+r_l = c_l. `fine_tune` unties them by the up-down algorithm (contrastive wake-sleep):
+
+    wake:  h_l ~ q(h_l | h_{l-1}) up to h_{L-1};  G_l += lr h_l^T (h_{l-1} - p(h_{l-1} | h_l))
+    top:   CD-k of the top RBM on h_{L-1} (its own update rule)
+    sleep: s_{L-1} from the top chain, s_{l-1} ~ p(s_{l-1} | s_l) down to s_0;
+           R_l += lr s_{l-1}^T (s_l - q(s_l | s_{l-1}))
+
+`sample`: Gibbs steps in the top RBM from noise, then one top-down pass (the image is the
+last layer's mean). `to_classifier` builds a Keras MLP whose hidden layers start from R_l,
+r_l, for discriminative fine-tuning.
+
+Example:
+    >>> import kerasgen
+    >>> images, _ = kerasgen.data.load_arrays("digits", max_examples=200)
+    >>> dbn = DBN(image_shape=(8, 8, 1), num_levels=17, hidden_units=(16, 8))
+    >>> dbn.compile_with_defaults()
+    >>> _ = dbn.fit(images, batch_size=20, epochs=1, verbose=0)
+    >>> dbn.sample(2, gibbs_steps=10, seed=0).shape
+    TensorShape([2, 8, 8, 1])
+    >>> dbn.to_classifier(num_classes=10).output_shape
+    (None, 10)
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerasgen.models.base import GenerativeModel, unpack
+from kerasgen.models.boltzmann.rbm import RBM, BuiltinNoise, StatelessNoise
+from kerasgen.utils import validation as val
+from kerasgen.utils.noise import fixed_seed, step_seed
+
+
+def _as_arrays(x, name):
+    """Images from an array or a (batched) dataset of images or (images, labels)."""
+    if isinstance(x, tf.data.Dataset):
+        batches = [np.asarray(unpack(batch)[0]) for batch in x]
+        if not batches:
+            val.fail(name, "an empty dataset", "at least one batch of images")
+        return np.concatenate(batches)
+    return x
+
+
+@keras.saving.register_keras_serializable(package="kerasgen")
+class DBN(GenerativeModel):
+    """A stack of RBMs (module docstring).
+
+    Args:
+        hidden_units: sizes of h_1 .. h_L (at least one).
+        cd_steps, persistent, num_chains: every RBM's training (see `RBM`).
+        image_shape, num_levels, seed: see `GenerativeModel` (no labels).
+    """
+
+    def __init__(self, hidden_units=(64, 32), cd_steps=1, persistent=False, num_chains=100,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if self.num_classes is not None:
+            val.fail("num_classes", repr(self.num_classes), "None: a DBN takes no labels")
+        self.hidden_units = val.check_int_list("hidden_units", hidden_units, allow_empty=False)
+        if min(self.hidden_units) < 1:
+            val.fail("hidden_units", repr(hidden_units), "positive layer sizes")
+        self.cd_steps, self.persistent, self.num_chains = cd_steps, persistent, num_chains
+        common = dict(cd_steps=cd_steps, persistent=persistent, num_chains=num_chains)
+        self.rbms = [RBM(image_shape=self.image_shape, num_levels=self.num_levels,
+                         hidden_units=self.hidden_units[0], seed=self.seed, name="rbm_0",
+                         **common)]
+        for n, units in enumerate(self.hidden_units[1:], start=1):
+            self.rbms.append(RBM(image_shape=(1, self.hidden_units[n - 1], 1), num_levels=2,
+                                 hidden_units=units, seed=self.seed + n, name=f"rbm_{n}",
+                                 **common))
+        # Directed weights below the top RBM: recognition (up) and generative (down).
+        self.up, self.down = [], []
+        for n, rbm in enumerate(self.rbms[:-1]):
+            d, h = rbm.kernel.shape
+            self.up.append((self.add_weight(name=f"up_kernel_{n}", shape=(d, h)),
+                            self.add_weight(name=f"up_bias_{n}", shape=(h,))))
+            self.down.append((self.add_weight(name=f"down_kernel_{n}", shape=(h, d)),
+                              self.add_weight(name=f"down_bias_{n}", shape=(d,))))
+        self.create_trackers(())
+        self.built = True
+
+    # ------------------------------------------------------------------ greedy training
+    def compile(self, optimizer="sgd", **kwargs):
+        """Every RBM gets its own copy of ``optimizer`` (and the DBN keeps one for
+        `fine_tune`)."""
+        optimizer = keras.optimizers.get(optimizer)
+        for rbm in self.rbms:
+            rbm.compile(optimizer=optimizer.__class__.from_config(optimizer.get_config()))
+        super().compile(optimizer=optimizer, **kwargs)
+
+    def get_compile_config(self):
+        return {"optimizer": keras.optimizers.serialize(self.optimizer)} \
+            if getattr(self, "optimizer", None) is not None else {}
+
+    def compile_from_config(self, config):
+        if config.get("optimizer"):
+            self.compile(optimizer=keras.optimizers.deserialize(config["optimizer"]))
+
+    def compile_with_defaults(self, learning_rate=None):
+        self.compile(optimizer=keras.optimizers.SGD(learning_rate or 0.05, momentum=0.5))
+
+    def layer_inputs(self, images, layer):
+        """What RBM ``layer`` trains on: the images' units pushed up through the layers below
+        by their hidden probabilities, as an array of "images" RBM ``layer`` accepts."""
+        if layer == 0:
+            return np.asarray(images, np.float32)
+        x = self.rbms[0].visible_units(tf.constant(images, tf.float32))
+        for rbm in self.rbms[:layer]:
+            x = self._hidden_probs(rbm, x)
+        return np.asarray(x).reshape(-1, 1, self.hidden_units[layer - 1], 1)
+
+    @staticmethod
+    def _hidden_probs(rbm, v):
+        return tf.sigmoid(rbm._hidden_logits(v, rbm.parameters()))
+
+    def fit(self, x=None, y=None, epochs=1, validation_data=None, **kwargs):
+        """Greedy pretraining: RBM l trains ``epochs`` epochs on `layer_inputs` (l), then the
+        directed weights are set from the RBMs (R_l = W_l, G_l = W_l^T). Other keyword
+        arguments go to each RBM's ``fit``. Returns a History whose keys are prefixed
+        ``rbm_{l}_``; ``loss`` is the top RBM's."""
+        images = self.check_images(_as_arrays(x, "x"), "x")
+        validation = None
+        if validation_data is not None:
+            vx = validation_data[0] if isinstance(validation_data, (tuple, list)) \
+                else validation_data
+            validation = self.check_images(_as_arrays(vx, "validation_data"),
+                                           "validation_data")
+        history = keras.callbacks.History()
+        history.history = {}
+        for n, rbm in enumerate(self.rbms):
+            val_data = None if validation is None else (self.layer_inputs(validation, n),)
+            result = rbm.fit(self.layer_inputs(images, n), epochs=epochs,
+                             validation_data=val_data, **kwargs)
+            for key, values in result.history.items():
+                history.history[f"rbm_{n}_{key}"] = values
+        for key, values in result.history.items():
+            history.history[key] = values
+        self.tie_directed_weights()
+        return history
+
+    def tie_directed_weights(self):
+        """R_l = W_l, r_l = c_l, G_l = W_l^T, g_l = b_l (what pretraining implies)."""
+        for rbm, (up_kernel, up_bias), (down_kernel, down_bias) in zip(self.rbms, self.up,
+                                                                       self.down):
+            up_kernel.assign(rbm.kernel)
+            up_bias.assign(rbm.hidden_bias)
+            down_kernel.assign(tf.transpose(rbm.kernel))
+            down_bias.assign(rbm.visible_bias)
+
+    # ------------------------------------------------------------------ up-down
+    def fine_tune(self, images, epochs=1, batch_size=100, learning_rate=0.01, seed=0):
+        """Up-down fine-tuning (module docstring) for ``epochs`` passes over ``images``;
+        returns the mean top-RBM free-energy gap per epoch."""
+        images = self.check_images(_as_arrays(images, "images"), "images")
+        epochs = val.check_positive_int("epochs", epochs)
+        batch_size = val.check_positive_int("batch_size", batch_size)
+        learning_rate = val.check_positive_float("learning_rate", learning_rate)
+        if len(self.rbms) < 2:
+            val.fail("hidden_units", repr(self.hidden_units),
+                     "at least two layers for up-down fine-tuning")
+        top = self.rbms[-1]
+        step = tf.Variable(0, dtype=tf.int64)
+
+        @tf.function
+        def up_down(batch):
+            noise = StatelessNoise(step_seed(self.seed, step, salt=11))
+            state = self.rbms[0].visible_units(batch)
+            wake = [state]
+            for n, (kernel, bias) in enumerate(self.up):  # wake: stochastic up pass
+                prob = tf.sigmoid(state @ kernel + bias)
+                state = tf.cast(noise.uniform(tf.shape(prob), n, 0) < prob, tf.float32)
+                wake.append(state)
+            for n, (kernel, bias) in enumerate(self.down):  # generative weights
+                prediction = tf.sigmoid(wake[n + 1] @ kernel + bias)
+                error = wake[n] - prediction
+                kernel.assign_add(learning_rate * tf.transpose(wake[n + 1]) @ error
+                                  / tf.cast(tf.shape(batch)[0], tf.float32))
+                bias.assign_add(learning_rate * tf.reduce_mean(error, axis=0))
+            # Top RBM: the contrastive update on the wake states.
+            negatives = top.negative_samples(
+                state, tf.random.experimental.stateless_fold_in(noise.seed, 1000))
+            with tf.GradientTape() as tape:
+                surrogate, gap = top.contrastive_loss(state, negatives)
+            gradients = tape.gradient(surrogate, top.trainable_variables)
+            for variable, gradient in zip(top.trainable_variables, gradients):
+                variable.assign_sub(learning_rate * gradient)
+            # Sleep: a stochastic down pass from the top chain's visible states.
+            sleep = [tf.cast(noise.uniform(tf.shape(negatives), 99, 0) < negatives,
+                             tf.float32)]
+            for n in reversed(range(len(self.down))):
+                kernel, bias = self.down[n]
+                prob = tf.sigmoid(sleep[0] @ kernel + bias)
+                sleep.insert(0, tf.cast(noise.uniform(tf.shape(prob), 50 + n, 1) < prob,
+                                        tf.float32))
+            for n, (kernel, bias) in enumerate(self.up):  # recognition weights
+                error = sleep[n + 1] - tf.sigmoid(sleep[n] @ kernel + bias)
+                kernel.assign_add(learning_rate * tf.transpose(sleep[n]) @ error
+                                  / tf.cast(tf.shape(batch)[0], tf.float32))
+                bias.assign_add(learning_rate * tf.reduce_mean(error, axis=0))
+            step.assign_add(1)
+            return tf.reduce_mean(gap)
+
+        gaps = []
+        order = np.random.default_rng(seed)
+        for _ in range(epochs):
+            index = order.permutation(len(images))
+            values = [float(up_down(tf.constant(images[index[i:i + batch_size]])))
+                      for i in range(0, len(images), batch_size)]
+            gaps.append(float(np.mean(values)))
+        return gaps
+
+    # ------------------------------------------------------------------ generation
+    def features(self, images):
+        """Recognition probabilities of every hidden layer, bottom to top: a list of
+        ``[N, H_l]`` (the top one from the top RBM)."""
+        state = self.rbms[0].visible_units(self.check_images(images))
+        out = []
+        for kernel, bias in self.up:
+            state = tf.sigmoid(state @ kernel + bias)
+            out.append(state)
+        out.append(self._hidden_probs(self.rbms[-1], state))
+        return out
+
+    def sample(self, num_samples, gibbs_steps=1000, seed=None, temperature=1.0, labels=None):
+        """Images ``[num_samples, H, W, C]``: ``gibbs_steps`` in the top RBM from noise, then
+        the generative (down) pass, means at the bottom. ``labels`` must be None."""
+        num_samples = self.check_num_samples(num_samples)
+        gibbs_steps = val.check_positive_int("gibbs_steps", gibbs_steps)
+        temperature = val.check_positive_float("temperature", temperature)
+        if labels is not None:
+            val.fail("labels", "labels", "None: a DBN is unconditional")
+        return self._sample(num_samples, gibbs_steps, fixed_seed(self.resolve_seed(seed)),
+                            temperature)
+
+    def _sample(self, num_samples, gibbs_steps, seed, temperature=1.0, noise=None):
+        top = self.rbms[-1]
+        noise = noise or StatelessNoise(seed)
+        state = top.initial_noise(num_samples, noise)
+        state, _ = top.gibbs_with(state, gibbs_steps, top.parameters(), noise, temperature)
+        for n in reversed(range(len(self.down))):
+            kernel, bias = self.down[n]
+            state = tf.sigmoid((state @ kernel + bias) / temperature)
+        return tf.reshape(state * (self.num_levels - 1), [-1, *self.image_shape])
+
+    def call(self, images):
+        return self.features(images)[-1]
+
+    def reconstruction_error(self, images):
+        """Squared error per image of the mean-field up pass to the top RBM's visible layer
+        and the down pass back: ``[N]`` (in [0, 1] units)."""
+        state = self.rbms[0].visible_units(self.check_images(images))
+        original = state
+        for kernel, bias in self.up:
+            state = tf.sigmoid(state @ kernel + bias)
+        for kernel, bias in reversed(self.down):
+            state = tf.sigmoid(state @ kernel + bias)
+        return tf.reduce_sum(tf.square(original - state), axis=-1)
+
+    def evaluation_report(self, images, labels=None, **unused):
+        """Reconstruction error through the stack and the top RBM's mean free-energy gap
+        between the data's top-layer inputs and its own samples."""
+        return {"num_examples": int(len(images)),
+                "reconstruction_error": float(tf.reduce_mean(self.reconstruction_error(images)))}
+
+    # ------------------------------------------------------------------ export contract
+    def _top_features(self, images):
+        state = self.rbms[0].visible_units(images)
+        for kernel, bias in self.up:
+            state = tf.sigmoid(state @ kernel + bias)
+        return self._hidden_probs(self.rbms[-1], state)
+
+    def serving_endpoints(self):
+        """``sample`` (num_samples, gibbs_steps, seed) and ``transform`` (images -> the top
+        layer's probabilities). A DBN has no tractable free energy of the image."""
+        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
+
+        def sample(num_samples, gibbs_steps, seed):
+            return {"images": self._sample(num_samples, gibbs_steps, fixed_seed(seed))}
+
+        return [self.endpoint("sample", sample, [scalar("num_samples"), scalar("gibbs_steps"),
+                                                 scalar("seed")]),
+                self._transform_endpoint()]
+
+    def tflite_endpoints(self):
+        """``transform`` and ``sample`` with builtin random ops."""
+        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
+
+        def sample(num_samples, gibbs_steps):
+            return {"images": self._sample(num_samples, gibbs_steps, None,
+                                           noise=BuiltinNoise())}
+
+        return [self._transform_endpoint(),
+                self.endpoint("sample", sample, [scalar("num_samples"), scalar("gibbs_steps")],
+                              deterministic=False)]
+
+    def _transform_endpoint(self):
+        images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
+        return self.endpoint("transform", lambda images: {
+            "hidden": self._top_features(images)}, [images])
+
+    # ------------------------------------------------------------------ classifier
+    def to_classifier(self, num_classes, dropout=0.0):
+        """A Keras classifier (uncompiled): images -> Rescaling -> Dense(H_l, sigmoid) from
+        R_l, r_l for l < L, then the top RBM's W_L, c_L -> Dense(num_classes, softmax)."""
+        num_classes = val.check_positive_int("num_classes", num_classes)
+        layers = [keras.Input(self.image_shape), keras.layers.Flatten(),
+                  keras.layers.Rescaling(1.0 / (self.num_levels - 1))]
+        weights = [(k.numpy(), b.numpy()) for k, b in self.up]
+        weights.append((self.rbms[-1].kernel.numpy(), self.rbms[-1].hidden_bias.numpy()))
+        dense = []
+        for units, _ in zip(self.hidden_units, weights):
+            dense.append(keras.layers.Dense(units, activation="sigmoid"))
+            layers.append(dense[-1])
+            if dropout:
+                layers.append(keras.layers.Dropout(dropout))
+        layers.append(keras.layers.Dense(num_classes, activation="softmax"))
+        model = keras.Sequential(layers, name="dbn_classifier")
+        for layer, (kernel, bias) in zip(dense, weights):
+            layer.set_weights([kernel, bias])
+        return model
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(hidden_units=list(self.hidden_units), cd_steps=self.cd_steps,
+                      persistent=self.persistent, num_chains=self.num_chains)
+        return config
