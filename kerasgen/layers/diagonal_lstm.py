@@ -16,7 +16,7 @@ it reads only rows above:
 
     right(i, j) sees {(a, b): a <= i, b >= j}
     output      = left + down_shift(right)                   down_shift: (i, j) <- (i - 1, j)
-    output(i, j) sees {(a, b): a < i} and {(i, b): b <= j}   (every earlier pixel, one layer)
+    output(i, j) sees {(a, b): a < i} and {(i, b): b <= j}   (every earlier input position)
 
 The two directions have their own weights. Zeros of the skewed padding only ever feed the
 states of the padding (and the biases), never a pixel's state from a later pixel.

@@ -15,7 +15,14 @@ import kerasgen.layers.row_lstm
 import kerasgen.layers.skewing
 from kerasgen.data import dataset_info
 from kerasgen.export import export_tflite
-from kerasgen.layers import MaskedConvLSTM1D, causal_mask, skew, unskew
+from kerasgen.layers import (
+    DiagonalBiLSTM,
+    MaskedConvLSTM1D,
+    RowLSTM,
+    causal_mask,
+    skew,
+    unskew,
+)
 from kerasgen.models import PixelRNN
 from kerasgen.models.registry import create_model
 from tests.helpers import (
@@ -61,6 +68,26 @@ def test_skew_moves_row_i_right_by_i_and_unskew_inverts_it_exactly(shape):
 def test_unskew_refuses_a_width_that_does_not_fit():
     with pytest.raises(ValueError, match="`y`"):
         unskew(tf.zeros([1, 3, 5, 1]), width=4)
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_each_layer_sees_the_field_its_docstring_states(layer):
+    """Layer alone (no mask A before it), output (3, 4) of a 5 x 9 map: the Row LSTM (k = 3,
+    r = 1) sees row 3 - d at columns 4 - (d + 1) .. 4 + d; the Diagonal BiLSTM sees every row
+    above and row 3 up to column 4."""
+    x = tf.random.stateless_normal([2, 5, 9, 2], [0, 1])
+    recurrent = RowLSTM(3, kernel_size=3) if layer == "row" else DiagonalBiLSTM(3)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        out = tf.reduce_sum(recurrent(x)[:, 3, 4])
+    seen = np.abs(tape.gradient(out, x).numpy()).sum(axis=(0, 3)) > 0
+    rows, columns = np.meshgrid(np.arange(5), np.arange(9), indexing="ij")
+    if layer == "row":
+        d = 3 - rows
+        expected = (d >= 0) & (columns >= 4 - (d + 1)) & (columns <= 4 + d)
+    else:
+        expected = (rows < 3) | ((rows == 3) & (columns <= 4))
+    np.testing.assert_array_equal(seen, expected)
 
 
 def test_layer_examples_run():

@@ -11,11 +11,18 @@ in the residual stream:
 
 with RNN a `RowLSTM` (``layer="row"``: an LSTM down the rows, width-k convolutions; each
 output sees a triangle of rows above) or a `DiagonalBiLSTM` (``layer="diagonal"``: LSTMs along
-both diagonal directions, the right-to-left one shifted down a row; each output sees every
-earlier pixel after one layer). Features, LSTM units and gates are split into C colour groups
-as in `kerasgen.layers.masked`, so the parameters of channel c at pixel (i, j) depend on every
-earlier pixel and on channels < c of pixel (i, j) only (tested by gradients). A class condition
-adds W_l y to the stream before every layer, as in PixelCNN.
+both diagonal directions, the right-to-left one shifted down a row).
+
+Features, LSTM units and gates are split into C colour groups as in `kerasgen.layers.masked`,
+so the parameters of channel c at pixel (i, j) depend only on earlier pixels and on channels
+< c of pixel (i, j) (tested by gradients). A class condition adds W_l y to the stream before
+every layer, as in PixelCNN.
+
+Receptive field of the Diagonal BiLSTM: every earlier pixel after one layer, but for one. The
+last pixel of the row above, x(i-1, W-1), is hidden from the stream at its own position by
+mask A, and row i's right-to-left output is shifted to row i + 1; it reaches row i only
+through the first layer's window, so outputs (i, j) with j < W-1-r (r = first_kernel_size // 2)
+never see it, with any number of layers. This follows the paper's construction (tested).
 
     log p(x) = sum_{i, j, c} log p(x_ijc | x_<ij, x_ij<c)        exact, one network pass
 
@@ -38,6 +45,7 @@ References:
 """
 
 import keras
+import tensorflow as tf
 
 from kerasgen.layers.diagonal_lstm import DiagonalBiLSTM
 from kerasgen.layers.masked import MaskedConv2D
@@ -116,6 +124,12 @@ class PixelRNN(AutoregressiveImageModel):
                                        self.num_params, condition_dim=self.num_classes or 0,
                                        name="pixelrnn")
         self.finish_building()
+
+    def naive_stepper(self, condition):
+        stepper = super().naive_stepper(condition)
+        if tf.executing_eagerly():  # eager callers (export checks): one graph per pass
+            stepper.params_fn = tf.function(stepper.params_fn)
+        return stepper
 
     def get_config(self):
         config = super().get_config()
