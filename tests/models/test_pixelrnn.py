@@ -297,6 +297,11 @@ def test_bad_constructor_arguments(make, name):
         make()
 
 
+@pytest.fixture(scope="module")
+def shared_model():
+    return _pixelrnn(num_layers=1)
+
+
 @pytest.mark.parametrize("call, name", [
     (lambda m: m.log_prob(np.zeros([2, 4, 5, 1])), "images"),
     (lambda m: m.log_prob(np.full([2, 5, 4, 1], 4)), "images"),
@@ -305,6 +310,6 @@ def test_bad_constructor_arguments(make, name):
     (lambda m: m.sample(2, temperature=-1.0), "temperature"),
     (lambda m: m.complete(np.zeros([2, 5, 4, 1]), known_rows=6), "known_rows"),
 ])
-def test_bad_input_names_the_argument(call, name):
+def test_bad_input_names_the_argument(call, name, shared_model):
     with pytest.raises(ValueError, match=f"`{name}`"):
-        call(_pixelrnn())
+        call(shared_model)
