@@ -218,6 +218,27 @@ def assert_resumes_exactly(make, train_data, tmp_path, first_epochs=1, total_epo
     return resumed
 
 
+def output_dependence(model, output_slice=slice(None), labels=None, seed=0):
+    """``[H, W, H, W, C]`` for an autoregressive image model: entry (i, j, a, b, c) sums over 4
+    random inputs |d sum(params[i, j, output_slice]) / d input[a, b, c]|, for every output
+    position at once (one copy of the inputs per output position)."""
+    height, width, channels = model.image_shape
+    positions = height * width
+    x = tf.random.stateless_uniform([4, height, width, channels], [seed, 1], -1.0, 1.0)
+    x = tf.repeat(x, positions, axis=0)  # [4 * P, ...]: copy k*P + p selects position p
+    select = tf.tile(tf.eye(positions), [4, 1])[:, :, None]
+    condition = None if labels is None else \
+        model.condition_of(np.repeat(np.asarray(labels)[:1], 4 * positions, axis=0))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        params = model.network(x, condition)[..., output_slice]
+        flat = tf.reshape(params, [4 * positions, positions, -1])
+        out = tf.reduce_sum(flat * select)
+    grad = np.abs(tape.gradient(out, x).numpy()).reshape(4, positions, height, width,
+                                                          channels).sum(0)
+    return grad.reshape(height, width, height, width, channels)
+
+
 def coarse_maps(images, num_levels=17, factor=2):
     """A condition map per image, aligned with it: the means of its factor x factor blocks
     (scaled to [0, 1]) repeated back to full size, ``[N, H, W, 1]``: what a super-resolution

@@ -10,7 +10,7 @@ and must name arguments the model's config has.
 import dataclasses
 
 from kerasgen.models.autoencoder import Autoencoder, ConvAutoencoder, DenoisingAutoencoder
-from kerasgen.models.autoregressive import PixelCNN, PixelCNNPlusPlus
+from kerasgen.models.autoregressive import PixelCNN, PixelCNNPlusPlus, PixelRNN
 from kerasgen.models.boltzmann import DBN, RBM, GaussianRBM
 from kerasgen.models.gan import BEGAN, GAN, VAEGAN, ConditionalGAN
 from kerasgen.models.vae import VAE, ConditionalVAE
@@ -63,6 +63,8 @@ MODELS = {
                                 "Gaussian-visible RBM (learned sigmas), CD-1"),
     "dbn": ModelPreset(DBN, {"hidden_units": [64, 32]},
                        "deep belief network: RBMs trained greedily, top-down generation"),
+    "pixelrnn": ModelPreset(PixelRNN, {}, "PixelRNN: Diagonal BiLSTM (--set layer=row: Row LSTM) "
+                                          "between masked convolutions, softmax over levels"),
     "wavenet": ModelPreset(WaveNet, {"residual_channels": 32, "skip_channels": 64,
                                      "layers_per_stack": 8, "stacks": 2},
                            "WaveNet (audio: --data spoken_digit|wav): dilated causal convs, "

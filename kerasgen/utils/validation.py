@@ -25,6 +25,13 @@ def check_positive_int(name, value):
     return int(value)
 
 
+def check_odd_int(name, value, reason="an odd size"):
+    """A positive odd integer (kernel sizes with a centre)."""
+    if check_positive_int(name, value) % 2 == 0:
+        fail(name, repr(value), reason)
+    return int(value)
+
+
 def check_non_negative_int(name, value):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         fail(name, repr(value), "a non-negative integer")

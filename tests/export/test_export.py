@@ -30,6 +30,7 @@ from kerasgen.models import (
     PixelCNN,
     RBM,
     PixelCNNPlusPlus,
+    PixelRNN,
     WaveNet,
 )
 from tests.helpers import coarse_maps
@@ -90,6 +91,8 @@ MODELS = {
         condition_shape=(8, 8, 1), filters=8, num_resnet=1, num_hierarchies=2,
         num_mixtures=2)),
     "rbm": lambda: _fitted(RBM(hidden_units=12, persistent=True, num_chains=8)),
+    "pixelrnn-diagonal-conditional": lambda: _fitted(PixelRNN(
+        num_classes=10, hidden_units=3, num_layers=1, first_kernel_size=3)),
     "wavenet-global": lambda: _fitted_wavenet(num_classes=3),
     "wavenet-local": lambda: _fitted_wavenet(local_condition="log_mel", num_mels=4,
                                              upsample_factors=(4,)),
@@ -250,7 +253,8 @@ def test_tflite_generator_equals_keras(name, tmp_path):
             model.encode(images), atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["pixelcnn", "pixelcnn++-conditional", "pixelcnn++-map"])
+@pytest.mark.parametrize("name", ["pixelcnn", "pixelcnn++-conditional", "pixelcnn++-map",
+                                  "pixelrnn-diagonal-conditional"])
 def test_tflite_autoregressive_equals_keras(name, tmp_path):
     """log_prob and the exact sampler (uniforms in, a WHILE loop over pixels) equal Keras;
     the on-device sampler draws its own noise."""

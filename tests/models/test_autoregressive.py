@@ -15,6 +15,7 @@ from tests.helpers import (
     coarse_maps,
     dataset,
     digits,
+    output_dependence,
     run_model_saving_test,
 )
 
@@ -36,34 +37,13 @@ def _later(position, width):
     return np.arange(64).reshape(8, 8) >= position[0] * width + position[1]
 
 
-def _dependence(model, output_slice=slice(None), labels=None, seed=0):
-    """``[H, W, H, W, C]``: entry (i, j, a, b, c) sums over 4 random inputs
-    |d sum(params[i, j, output_slice]) / d input[a, b, c]|, for every output position at
-    once (one copy of the inputs per output position)."""
-    height, width, channels = model.image_shape
-    positions = height * width
-    x = tf.random.stateless_uniform([4, height, width, channels], [seed, 1], -1.0, 1.0)
-    x = tf.repeat(x, positions, axis=0)  # [4 * P, ...]: copy k*P + p selects position p
-    select = tf.tile(tf.eye(positions), [4, 1])[:, :, None]
-    condition = None if labels is None else \
-        model.condition_of(np.repeat(np.asarray(labels)[:1], 4 * positions, axis=0))
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        params = model.network(x, condition)[..., output_slice]
-        flat = tf.reshape(params, [4 * positions, positions, -1])
-        out = tf.reduce_sum(flat * select)
-    grad = np.abs(tape.gradient(out, x).numpy()).reshape(4, positions, height, width,
-                                                          channels).sum(0)
-    return grad.reshape(height, width, height, width, channels)
-
-
 @pytest.mark.parametrize("make", [_pixelcnn, lambda **k: _pixelcnn(num_classes=10, **k),
                                   lambda **k: _pixelcnn(likelihood="bernoulli", **k)],
                          ids=["plain", "class-conditional", "bernoulli"])
 def test_pixelcnn_is_causal_from_the_first_call(make):
     model = make()
     labels = [3] if model.is_conditional else None
-    dependence = _dependence(model, labels=labels)[..., 0]
+    dependence = output_dependence(model, labels=labels)[..., 0]
     for i, j in itertools.product(range(8), range(8)):
         grad = dependence[i, j]
         assert np.all(grad[_later((i, j), 8)] == 0.0), (i, j)
@@ -77,7 +57,7 @@ def test_pixelcnn_masks_the_channels_of_a_pixel():
     model = _pixelcnn(image_shape=(8, 8, 3), num_levels=4, filters=24)
     levels = model.num_levels
     for c in range(3):
-        dependence = _dependence(model, slice(c * levels, (c + 1) * levels))
+        dependence = output_dependence(model, slice(c * levels, (c + 1) * levels))
         for i, j in itertools.product(range(8), range(8)):
             own = dependence[i, j, i, j]
             assert np.all(own[c:] == 0.0) and np.all(own[:c] > 0), ((i, j), c, own)
@@ -102,7 +82,7 @@ def test_pixelcnn_pp_is_causal_and_sees_the_past_at_every_pixel(kwargs):
         labels = [3]
     elif model.condition_shape:
         labels = np.random.default_rng(0).normal(size=[1, 8, 8, 2]).astype(np.float32)
-    dependence = _dependence(model, labels=labels).sum(-1)
+    dependence = output_dependence(model, labels=labels).sum(-1)
     for i, j in itertools.product(range(8), range(8)):
         grad = dependence[i, j]
         later = _later((i, j), 8)

@@ -40,6 +40,15 @@ from kerasgen.sampling.autoregressive import put_pixel
 from kerasgen.utils import validation as v
 
 
+def check_channel_likelihood(likelihood, family):
+    """The heads of channel-masked models (PixelCNN, PixelRNN): one softmax or Bernoulli per
+    channel; the logistic mixture couples the channels of a pixel (PixelCNN++)."""
+    if likelihood not in ("categorical", "bernoulli"):
+        v.fail("likelihood", repr(likelihood), f"'categorical' or 'bernoulli' for {family} "
+               "(the logistic mixture is PixelCNN++'s)")
+    return likelihood
+
+
 @keras.saving.register_keras_serializable(package="kerasgen")
 class PixelCNNNetwork(keras.layers.Layer):
     """The masked stack: images in [-1, 1] (and a one-hot condition) -> head parameters."""
@@ -52,12 +61,20 @@ class PixelCNNNetwork(keras.layers.Layer):
         self.out_features, self.condition_dim = out_features, condition_dim
         masked = dict(image_channels=image_channels)
         self.first = MaskedConv2D(filters, first_kernel_size, "A", name="mask_a", **masked)
-        self.blocks = [MaskedConv2D(filters, 3, "B", name=f"mask_b_{i}", **masked)
-                       for i in range(num_layers)]
+        self.blocks = self.make_blocks()
         self.hidden = MaskedConv2D(filters, 1, "B", name="hidden_1x1", **masked)
         self.out = MaskedConv2D(out_features, 1, "B", name="out_1x1", **masked)
         self.condition_layers = [keras.layers.Dense(filters, use_bias=False, name=f"cond_{i}")
                                  for i in range(num_layers + 1)] if condition_dim else []
+
+    def make_blocks(self):
+        """The residual layers: 3x3 mask-B convolutions (PixelRNN's network: LSTMs)."""
+        return [MaskedConv2D(self.filters, 3, "B", image_channels=self.image_channels,
+                             name=f"mask_b_{i}") for i in range(self.num_layers)]
+
+    def block(self, index, h):
+        """What residual layer `index` adds to ``h``."""
+        return self.blocks[index](tf.nn.relu(h))
 
     def _condition_biases(self, condition):
         """Per-layer biases ``[B, F]`` from the one-hot condition (zeros without one)."""
@@ -69,8 +86,8 @@ class PixelCNNNetwork(keras.layers.Layer):
         spatial = lambda b: b if isinstance(b, float) else b[:, None, None, :]  # noqa: E731
         biases = self._condition_biases(condition)
         h = self.first(x) + spatial(biases[0])
-        for block, bias in zip(self.blocks, biases[1:]):
-            h = h + block(tf.nn.relu(h)) + spatial(bias)
+        for index, bias in enumerate(biases[1:]):
+            h = h + self.block(index, h) + spatial(bias)
         return self.out(tf.nn.relu(self.hidden(tf.nn.relu(h))))
 
     def get_config(self):
@@ -139,18 +156,14 @@ class PixelCNN(AutoregressiveImageModel):
 
     def __init__(self, filters=64, num_layers=5, first_kernel_size=7, likelihood="categorical",
                  **kwargs):
-        if likelihood not in ("categorical", "bernoulli"):
-            v.fail("likelihood", repr(likelihood), "'categorical' or 'bernoulli' for PixelCNN "
-                   "(the logistic mixture is PixelCNN++'s)")
-        super().__init__(likelihood=likelihood, **kwargs)
+        super().__init__(likelihood=check_channel_likelihood(likelihood, "PixelCNN"), **kwargs)
         channels = self.image_shape[-1]
         self.filters = v.check_positive_int("filters", filters)
         if self.filters < channels:
             v.fail("filters", repr(filters), f"at least the {channels} image channels")
         self.num_layers = v.check_positive_int("num_layers", num_layers + 1) - 1
-        self.first_kernel_size = v.check_positive_int("first_kernel_size", first_kernel_size)
-        if self.first_kernel_size % 2 == 0:
-            v.fail("first_kernel_size", repr(first_kernel_size), "an odd kernel size")
+        self.first_kernel_size = v.check_odd_int("first_kernel_size", first_kernel_size,
+                                                 "an odd kernel size")
         self.network = PixelCNNNetwork(channels, self.filters, self.num_layers,
                                        self.first_kernel_size, self.num_params,
                                        condition_dim=self.num_classes or 0, name="pixelcnn")
