@@ -11,7 +11,7 @@ import dataclasses
 
 from kerasgen.models.autoencoder import Autoencoder, ConvAutoencoder, DenoisingAutoencoder
 from kerasgen.models.autoregressive import PixelCNN, PixelCNNPlusPlus, PixelRNN
-from kerasgen.models.boltzmann import DBN, RBM, GaussianRBM
+from kerasgen.models.boltzmann import DBN, RBM, BoltzmannMachine, GaussianRBM
 from kerasgen.models.gan import BEGAN, GAN, VAEGAN, ConditionalGAN
 from kerasgen.models.vae import VAE, ConditionalVAE
 from kerasgen.models.wavenet import WaveNet
@@ -65,6 +65,9 @@ MODELS = {
                        "deep belief network: RBMs trained greedily, top-down generation"),
     "pixelrnn": ModelPreset(PixelRNN, {}, "PixelRNN: Diagonal BiLSTM (--set layer=row: Row LSTM) "
                                           "between masked convolutions, softmax over levels"),
+    "boltzmann-machine": ModelPreset(BoltzmannMachine, {"hidden_units": 16},
+                                     "general Boltzmann machine (visible-visible, "
+                                     "visible-hidden, hidden-hidden weights), classic rule"),
     "wavenet": ModelPreset(WaveNet, {"residual_channels": 32, "skip_channels": 64,
                                      "layers_per_stack": 8, "stacks": 2},
                            "WaveNet (audio: --data spoken_digit|wav): dilated causal convs, "

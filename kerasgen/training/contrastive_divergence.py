@@ -2,15 +2,20 @@
 
 A family implements three methods::
 
-    visible_units(images, seed)       -> v  [B, D]      the data as visible units
-    free_energy_of(v)                 -> F  [B]         F(v) = -log sum_h exp(-E(v, h))
-    negative_samples(v, seed)         -> v~ [M, D]      k Gibbs steps from the data (CD-k) or
-                                                        from persistent chains (PCD)
+    positive_states(images, seed)     -> s  [B, S]      the data as model states (an RBM:
+                                                        the visible units; a Boltzmann
+                                                        machine: visible and clamped hidden)
+    energy_of(s)                      -> F  [B]         an RBM: the free energy
+                                                        F(v) = -log sum_h exp(-E(v, h));
+                                                        otherwise the energy E(s)
+    negative_states(s, seed)          -> s~ [M, S]      the model's samples: k Gibbs (or
+                                                        Langevin) steps from the data (CD-k)
+                                                        or from persistent chains (PCD)
 
-and may add per-example values to report in ``monitor(v, seed)``. The skeleton does the rest,
-the same way for every family:
+and may add per-example values to report in ``monitor(s, seed)`` and a penalty on the two
+energies in ``energy_penalty``. The skeleton does the rest, the same way for every family:
 
-    surrogate = sum_i F(v_i) / B  -  sum_j F(stop_gradient(v~_j)) / M
+    surrogate = sum_i F(s_i) / B  -  sum_j F(stop_gradient(s~_j)) / M
     d surrogate / d theta = E_data[dF/dtheta] - E_model[dF/dtheta]
 
 which is minus the contrastive-divergence estimate of d log p(v) / d theta, so the compiled
@@ -47,26 +52,31 @@ class ContrastiveDivergenceModel(GenerativeModel):
         super().__init__(**kwargs)
         self.create_trackers(("loss",) + tuple(self.monitor_names))
 
-    def visible_units(self, images, seed):
+    def positive_states(self, images, seed):
         raise NotImplementedError
 
-    def free_energy_of(self, v):
+    def energy_of(self, states):
         raise NotImplementedError
 
-    def negative_samples(self, v, seed):
+    def negative_states(self, states, seed):
         raise NotImplementedError
 
-    def monitor(self, v, seed):
+    def monitor(self, states, seed):
         """Extra per-example values ``{name: [B]}`` for ``monitor_names``."""
         return {}
 
-    def contrastive_loss(self, v, negatives):
+    def energy_penalty(self, data_energy, model_energy):
+        """A penalty added to the surrogate (a scalar; 0 by default)."""
+        return 0.0
+
+    def contrastive_loss(self, states, negatives):
         """``(surrogate, per-example gap)``; the gradient of the surrogate is the CD update."""
-        negatives = tf.stop_gradient(negatives)
-        data_energy = self.free_energy_of(v)
-        model_energy = self.free_energy_of(negatives)
+        states, negatives = tf.stop_gradient(states), tf.stop_gradient(negatives)
+        data_energy = self.energy_of(states)
+        model_energy = self.energy_of(negatives)
         surrogate = tf.nn.compute_average_loss(data_energy) \
-            - tf.nn.compute_average_loss(model_energy)
+            - tf.nn.compute_average_loss(model_energy) \
+            + self.energy_penalty(data_energy, model_energy)
         return surrogate, data_energy - tf.reduce_mean(model_energy)
 
     def _step_seed(self, salt=0):
@@ -75,8 +85,8 @@ class ContrastiveDivergenceModel(GenerativeModel):
     def train_step(self, data):
         images, _ = unpack(data)
         seed = self._step_seed()
-        v = self.visible_units(images, tf.random.experimental.stateless_fold_in(seed, 0))
-        negatives = self.negative_samples(v, tf.random.experimental.stateless_fold_in(seed, 1))
+        v = self.positive_states(images, tf.random.experimental.stateless_fold_in(seed, 0))
+        negatives = self.negative_states(v, tf.random.experimental.stateless_fold_in(seed, 1))
         with tf.GradientTape() as tape:
             surrogate, gap = self.contrastive_loss(v, negatives)
             if self.losses:
@@ -90,17 +100,18 @@ class ContrastiveDivergenceModel(GenerativeModel):
     def test_step(self, data):
         images, _ = unpack(data)
         seed = self._step_seed(_VALIDATION_SALT)
-        v = self.visible_units(images, tf.random.experimental.stateless_fold_in(seed, 0))
-        # The data's own Gibbs chain (never the persistent ones: validation must not move them).
-        negatives = self.gibbs_from_data(v, tf.random.experimental.stateless_fold_in(seed, 1))
+        v = self.positive_states(images, tf.random.experimental.stateless_fold_in(seed, 0))
+        # The data's own chain (never the persistent ones: validation must not move them).
+        negatives = self.chain_from_data(v, tf.random.experimental.stateless_fold_in(seed, 1))
         _, gap = self.contrastive_loss(v, negatives)
         values = {"loss": gap}
         values.update(self.monitor(v, tf.random.experimental.stateless_fold_in(seed, 2)))
         return self.report(values)
 
-    def gibbs_from_data(self, v, seed):
-        """The CD-k negatives from the data, for validation; families override."""
-        return self.negative_samples(v, seed)
+    def chain_from_data(self, states, seed):
+        """The CD-k negatives started at the data, for validation; families with persistent
+        chains override it."""
+        return self.negative_states(states, seed)
 
     def compile_with_defaults(self, learning_rate=None):
         """SGD with momentum 0.5, learning rate 0.05: the classic RBM recipe."""

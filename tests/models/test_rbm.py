@@ -96,7 +96,7 @@ def test_cd1_update_equals_the_textbook_formula():
     images = np.random.default_rng(2).integers(0, 2, (8, 2, 3, 1)).astype(np.float32)
     v = images.reshape(8, 6)
     seed = step_seed(model.seed, model.optimizer.iterations)
-    negatives = model.negative_samples(tf.constant(v),
+    negatives = model.negative_states(tf.constant(v),
                                        tf.random.experimental.stateless_fold_in(seed, 1))
     kernel, b, c = (np.float64(t) for t in model.parameters()[:3])
     ph_data = 1 / (1 + np.exp(-(c + v @ kernel)))

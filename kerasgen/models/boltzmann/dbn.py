@@ -189,7 +189,7 @@ class DBN(GenerativeModel):
                                   / tf.cast(tf.shape(batch)[0], tf.float32))
                 bias.assign_add(learning_rate * tf.reduce_mean(error, axis=0))
             # Top RBM: the contrastive update on the wake states.
-            negatives = top.negative_samples(
+            negatives = top.negative_states(
                 state, tf.random.experimental.stateless_fold_in(noise.seed, 1000))
             with tf.GradientTape() as tape:
                 surrogate, gap = top.contrastive_loss(state, negatives)

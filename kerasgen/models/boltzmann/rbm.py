@@ -187,19 +187,23 @@ class RBM(ContrastiveDivergenceModel):
         return tf.reshape(transforms.scale_to_unit(images, self.num_levels),
                           [-1, self.num_dims])
 
-    def free_energy_of(self, v):
+    def positive_states(self, images, seed=None):
+        return self.visible_units(images)
+
+    def energy_of(self, v):
+        """The free energy F(v) with the current parameters."""
         return self.free_energy_with(v, self.parameters())
 
-    def negative_samples(self, v, seed):
+    def negative_states(self, v, seed):
         if not self.persistent:
-            return self.gibbs_from_data(v, seed)
+            return self.chain_from_data(v, seed)
         # Each step advances the chains by k sweeps and keeps their sampled state.
         chains, _ = self.gibbs_with(self.chains, self.cd_steps, self.parameters(),
                                     StatelessNoise(seed), mean_last=False)
         self.chains.assign(chains)
         return chains
 
-    def gibbs_from_data(self, v, seed):
+    def chain_from_data(self, v, seed):
         return self.gibbs_with(v, self.cd_steps, self.parameters(), StatelessNoise(seed))[0]
 
     def monitor(self, v, seed):
@@ -242,11 +246,11 @@ class RBM(ContrastiveDivergenceModel):
             val.fail("visible", repr(self.visible),
                      "'bernoulli': pseudo-likelihood is defined here for binary units")
         v = tf.cast(self._checked_units(images) >= 0.5, tf.float32)
-        energy = self.free_energy_of(v)
+        energy = self.energy_of(v)
         flips = tf.eye(self.num_dims)  # [D, D]: row i flips unit i
 
         def flipped_energy(flip):
-            return self.free_energy_of(v + flip * (1.0 - 2.0 * v))
+            return self.energy_of(v + flip * (1.0 - 2.0 * v))
 
         flipped = tf.map_fn(flipped_energy, flips)  # [D, N]
         return tf.reduce_sum(tf.math.log_sigmoid(flipped - energy[tf.newaxis]), axis=0)
@@ -293,7 +297,7 @@ class RBM(ContrastiveDivergenceModel):
 
     def call(self, images):
         """F(v) of integer images (the Keras forward pass)."""
-        return self.free_energy_of(self.visible_units(images))
+        return self.energy_of(self.visible_units(images))
 
     def evaluation_report(self, images, labels=None, importance_samples=100, seed=0,
                           num_betas=14500, dataset=None, data_dir=None, **unused):
@@ -354,7 +358,7 @@ class RBM(ContrastiveDivergenceModel):
         images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
         return [
             self.endpoint("free_energy", lambda images: {
-                "free_energy": self.free_energy_of(self.visible_units(images))}, [images]),
+                "free_energy": self.energy_of(self.visible_units(images))}, [images]),
             self.endpoint("transform", lambda images: {
                 "hidden": tf.sigmoid(self._hidden_logits(self.visible_units(images),
                                                          self.parameters()))}, [images]),
