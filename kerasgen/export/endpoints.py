@@ -10,7 +10,7 @@ Inputs are recognized by name when example inputs are made (warm-up records, TFL
     features     standard normal, 16 frames
     latents      standard normal                                 noise    standard normal
     num_samples  the batch size                                  seed     0
-    gibbs_steps  3
+    gibbs_steps, langevin_steps  3
     temperature  1.0
 """
 
@@ -72,7 +72,7 @@ def example_inputs(endpoint, model, batch_size=2, seed=0):
             value = rng.integers(0, model.num_levels, size=shape)
         elif spec.name == "length":
             value = np.full(shape, 16)
-        elif spec.name == "gibbs_steps":
+        elif spec.name in ("gibbs_steps", "langevin_steps"):
             value = np.full(shape, 3)
         elif spec.name == "labels" and spec.dtype.is_integer:
             value = rng.integers(0, model.num_classes or 1, size=shape)

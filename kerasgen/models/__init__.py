@@ -6,4 +6,4 @@ from kerasgen.models.vae import VAE, ConditionalVAE
 from kerasgen.models.gan import BEGAN, GAN, VAEGAN, ConditionalGAN
 from kerasgen.models.autoregressive import PixelCNN, PixelCNNPlusPlus, PixelRNN
 from kerasgen.models.wavenet import WaveNet
-from kerasgen.models.boltzmann import DBN, RBM, BoltzmannMachine, GaussianRBM
+from kerasgen.models.boltzmann import DBN, RBM, BoltzmannMachine, EnergyModel, GaussianRBM

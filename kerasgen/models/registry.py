@@ -11,7 +11,7 @@ import dataclasses
 
 from kerasgen.models.autoencoder import Autoencoder, ConvAutoencoder, DenoisingAutoencoder
 from kerasgen.models.autoregressive import PixelCNN, PixelCNNPlusPlus, PixelRNN
-from kerasgen.models.boltzmann import DBN, RBM, BoltzmannMachine, GaussianRBM
+from kerasgen.models.boltzmann import DBN, RBM, BoltzmannMachine, EnergyModel, GaussianRBM
 from kerasgen.models.gan import BEGAN, GAN, VAEGAN, ConditionalGAN
 from kerasgen.models.vae import VAE, ConditionalVAE
 from kerasgen.models.wavenet import WaveNet
@@ -68,6 +68,8 @@ MODELS = {
     "boltzmann-machine": ModelPreset(BoltzmannMachine, {"hidden_units": 16},
                                      "general Boltzmann machine (visible-visible, "
                                      "visible-hidden, hidden-hidden weights), classic rule"),
+    "ebm": ModelPreset(EnergyModel, {}, "energy-based model: a neural energy, Langevin "
+                                        "samples from a replay buffer"),
     "wavenet": ModelPreset(WaveNet, {"residual_channels": 32, "skip_channels": 64,
                                      "layers_per_stack": 8, "stacks": 2},
                            "WaveNet (audio: --data spoken_digit|wav): dilated causal convs, "

@@ -28,7 +28,9 @@ from kerasgen.models import (
     ConditionalVAE,
     DenoisingAutoencoder,
     PixelCNN,
+    DBN,
     RBM,
+    EnergyModel,
     PixelCNNPlusPlus,
     PixelRNN,
     WaveNet,
@@ -91,6 +93,8 @@ MODELS = {
         condition_shape=(8, 8, 1), filters=8, num_resnet=1, num_hierarchies=2,
         num_mixtures=2)),
     "rbm": lambda: _fitted(RBM(hidden_units=12, persistent=True, num_chains=8)),
+    "dbn": lambda: _fitted(DBN(hidden_units=(12, 6))),
+    "ebm": lambda: _fitted(EnergyModel(hidden_units=(8,), langevin_steps=3, buffer_size=16)),
     "pixelrnn-diagonal-conditional": lambda: _fitted(PixelRNN(
         num_classes=10, hidden_units=3, num_layers=1, first_kernel_size=3)),
     "wavenet-global": lambda: _fitted_wavenet(num_classes=3),
