@@ -23,6 +23,8 @@ PRETRAINED = {
                     "--set", "filters=(32,64)", "--set", "hidden_units=(128,)"],
     "digits-pixelcnn-pp": ["pixelcnn++", "--epochs", "40", "--set", "filters=16",
                            "--set", "num_hierarchies=2", "--set", "dropout=0.2"],
+    "digits-rbm": ["rbm", "--epochs", "100", "--set", "hidden_units=64",
+                   "--set", "persistent=True"],
     # Free Spoken Digit Dataset recordings from --data-dir (default $KERASGEN_DATA_DIR).
     "spoken-digit-wavenet": ["wavenet", "--data", "spoken_digit", "--epochs", "3",
                              "--set", "residual_channels=16", "--set", "skip_channels=32",
@@ -62,7 +64,10 @@ def reference_outputs(model):
         return {"log_prob": np.asarray(model.log_prob(levels, labels)),
                 "sample_seed0": np.asarray(model.sample(4, 400, seed=0, labels=labels))}
     images, latents, labels = reference_inputs(model)
-    if hasattr(model, "complete"):  # autoregressive: exact log-likelihoods
+    if hasattr(model, "free_energy"):  # RBMs: free energies and hidden features
+        outputs = {"free_energy": np.asarray(model.free_energy(images)),
+                   "transform": np.asarray(model.transform(images))}
+    elif hasattr(model, "complete"):  # autoregressive: exact log-likelihoods
         outputs = {"log_prob": np.asarray(model.log_prob(images, labels))}
     elif hasattr(model, "generate"):
         outputs = {"generate": np.asarray(model.generate(latents, labels)),
@@ -88,6 +93,12 @@ def build(name, argv):
     (HERE / name / "reference.json").write_text(json.dumps(reference))
     run = json.loads((HERE / name / "run.json").read_text())
     run["command"] = "kerasgen " + " ".join(command)
+    if hasattr(model, "free_energy"):  # an RBM: its AIS test log-likelihood
+        from kerasgen import data
+
+        test_images, _ = data.load_arrays("digits", "test")
+        run["evaluation"] = model.evaluation_report(test_images, importance_samples=100,
+                                                    seed=0, dataset="digits")
     (HERE / name / "run.json").write_text(json.dumps(run, indent=2))
 
 

@@ -186,6 +186,7 @@ def test_gibbs_samples_follow_the_exact_distribution():
     (lambda: _tiny().free_energy(np.full([2, 2, 3, 1], np.nan)), "images"),
     (lambda: _tiny().transform(np.zeros([2, 6])), "images"),
     (lambda: _tiny().sample(0), "num_samples"),
+    (lambda: _tiny().log_prob(np.full([1, 2, 3, 1], 0.5), 1.0), "images"),
     (lambda: _tiny().sample(2, gibbs_steps=0), "gibbs_steps"),
     (lambda: _tiny("gaussian").pseudo_log_likelihood(np.zeros([1, 2, 3, 1])), "visible"),
     (lambda: exact_log_partition(RBM(image_shape=(5, 5, 1), hidden_units=21)), "rbm"),

@@ -256,8 +256,21 @@ class RBM(ContrastiveDivergenceModel):
         return tf.reduce_sum(tf.math.log_sigmoid(flipped - energy[tf.newaxis]), axis=0)
 
     def log_prob(self, images, log_partition):
-        """log p(v) = -F(v) - log Z ``[N]`` given log Z (`kerasgen.evaluation.partition`)."""
+        """log p(v) = -F(v) - log Z ``[N]`` given log Z (`kerasgen.evaluation.partition`).
+        Bernoulli units: images must be binary (levels 0 and L - 1; `binarized` makes them)."""
+        if self.visible == "bernoulli":
+            array = self.check_images(images)
+            if not np.all((array == 0) | (array == self.num_levels - 1)):
+                val.fail("images", "non-binary images",
+                         f"levels 0 and {self.num_levels - 1} only: p(v) of Bernoulli units "
+                         "is defined on binary images (see RBM.binarized)")
         return -self.free_energy(images) - float(log_partition)
+
+    def binarized(self, images):
+        """Images thresholded at half the range: levels 0 or L - 1."""
+        array = self.check_images(images)
+        return np.where(array >= (self.num_levels - 1) / 2.0, self.num_levels - 1,
+                        0).astype(np.float32)
 
     def sample(self, num_samples, gibbs_steps=1000, seed=None, temperature=1.0,
                start=None, labels=None):
@@ -303,7 +316,8 @@ class RBM(ContrastiveDivergenceModel):
                           num_betas=14500, dataset=None, data_dir=None, **unused):
         """Test log-likelihood with log Z from AIS (``importance_samples`` chains, base rate
         from the training split of ``dataset``), its interval, pseudo-likelihood
-        (Bernoulli units) and reconstruction error, as a JSON-ready dict."""
+        (Bernoulli units) and reconstruction error, as a JSON-ready dict. Bernoulli units
+        score the thresholded images (`binarized`): p(v) is defined on binary v."""
         from kerasgen import data as data_module
         from kerasgen.evaluation.partition import ais_log_partition
 
@@ -314,7 +328,8 @@ class RBM(ContrastiveDivergenceModel):
                                                max_examples=10000)
         result = ais_log_partition(self, data=train, num_chains=importance_samples,
                                    num_betas=num_betas, seed=seed)
-        free_energy = float(tf.reduce_mean(self.free_energy(images)))
+        scored = self.binarized(images) if self.visible == "bernoulli" else images
+        free_energy = float(tf.reduce_mean(self.free_energy(scored)))
         report = {"ais_log_z": result.log_z, "ais_log_z_interval": [result.log_z_low,
                                                                     result.log_z_high],
                   "log_likelihood": -free_energy - result.log_z,
