@@ -23,6 +23,8 @@ PRETRAINED = {
                     "--set", "filters=(32,64)", "--set", "hidden_units=(128,)"],
     "digits-pixelcnn-pp": ["pixelcnn++", "--epochs", "40", "--set", "filters=16",
                            "--set", "num_hierarchies=2", "--set", "dropout=0.2"],
+    "digits-pixelrnn": ["pixelrnn", "--epochs", "20", "--set", "hidden_units=8",
+                        "--set", "num_layers=2"],
     "digits-rbm": ["rbm", "--epochs", "100", "--set", "hidden_units=64",
                    "--set", "persistent=True"],
     # Free Spoken Digit Dataset recordings from --data-dir (default $KERASGEN_DATA_DIR).
