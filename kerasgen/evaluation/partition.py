@@ -122,7 +122,7 @@ def ais_log_partition(rbm, data=None, num_chains=100, num_betas=14500, seed=0,
         seed: integer seed of every draw.
         betas: an increasing schedule from 0 to 1 (overrides ``num_betas``).
     """
-    from kerasgen.models.boltzmann.rbm import StatelessNoise
+    from kerasgen.models.boltzmann.chains import StatelessNoise
     from kerasgen.utils.noise import fixed_seed
 
     num_chains = val.check_positive_int("num_chains", num_chains)

@@ -38,7 +38,8 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.models.base import GenerativeModel, unpack
-from kerasgen.models.boltzmann.rbm import RBM, BuiltinNoise, StatelessNoise
+from kerasgen.models.boltzmann.chains import StatelessNoise, check_chain_request, sample_endpoints
+from kerasgen.models.boltzmann.rbm import RBM
 from kerasgen.utils import validation as val
 from kerasgen.utils.noise import fixed_seed, step_seed
 
@@ -236,17 +237,13 @@ class DBN(GenerativeModel):
     def sample(self, num_samples, gibbs_steps=1000, seed=None, temperature=1.0, labels=None):
         """Images ``[num_samples, H, W, C]``: ``gibbs_steps`` in the top RBM from noise, then
         the generative (down) pass, means at the bottom. ``labels`` must be None."""
-        num_samples = self.check_num_samples(num_samples)
-        gibbs_steps = val.check_positive_int("gibbs_steps", gibbs_steps)
-        temperature = val.check_positive_float("temperature", temperature)
-        if labels is not None:
-            val.fail("labels", "labels", "None: a DBN is unconditional")
-        return self._sample(num_samples, gibbs_steps, fixed_seed(self.resolve_seed(seed)),
-                            temperature)
+        num_samples, gibbs_steps, temperature = check_chain_request(
+            self, num_samples, "gibbs_steps", gibbs_steps, temperature, labels)
+        return self._draw(num_samples, gibbs_steps,
+                          StatelessNoise(fixed_seed(self.resolve_seed(seed))), temperature)
 
-    def _sample(self, num_samples, gibbs_steps, seed, temperature=1.0, noise=None):
+    def _draw(self, num_samples, gibbs_steps, noise, temperature=1.0):
         top = self.rbms[-1]
-        noise = noise or StatelessNoise(seed)
         state = top.initial_noise(num_samples, noise)
         state, _ = top.gibbs_with(state, gibbs_steps, top.parameters(), noise, temperature)
         for n in reversed(range(len(self.down))):
@@ -284,26 +281,12 @@ class DBN(GenerativeModel):
     def serving_endpoints(self):
         """``sample`` (num_samples, gibbs_steps, seed) and ``transform`` (images -> the top
         layer's probabilities). A DBN has no tractable free energy of the image."""
-        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
-
-        def sample(num_samples, gibbs_steps, seed):
-            return {"images": self._sample(num_samples, gibbs_steps, fixed_seed(seed))}
-
-        return [self.endpoint("sample", sample, [scalar("num_samples"), scalar("gibbs_steps"),
-                                                 scalar("seed")]),
+        return [sample_endpoints(self, "gibbs_steps", self._draw)[0],
                 self._transform_endpoint()]
 
     def tflite_endpoints(self):
         """``transform`` and ``sample`` with builtin random ops."""
-        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
-
-        def sample(num_samples, gibbs_steps):
-            return {"images": self._sample(num_samples, gibbs_steps, None,
-                                           noise=BuiltinNoise())}
-
-        return [self._transform_endpoint(),
-                self.endpoint("sample", sample, [scalar("num_samples"), scalar("gibbs_steps")],
-                              deterministic=False)]
+        return [self._transform_endpoint(), sample_endpoints(self, "gibbs_steps", self._draw)[1]]
 
     def _transform_endpoint(self):
         images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")

@@ -33,7 +33,12 @@ import keras
 import tensorflow as tf
 
 from kerasgen.data import transforms
-from kerasgen.models.boltzmann.rbm import BuiltinNoise, StatelessNoise
+from kerasgen.models.boltzmann.chains import (
+    START_STEP,
+    StatelessNoise,
+    check_chain_request,
+    sample_endpoints,
+)
 from kerasgen.networks.builders import NETWORK_KINDS, build_encoder
 from kerasgen.training.contrastive_divergence import ContrastiveDivergenceModel
 from kerasgen.utils import validation as val
@@ -134,16 +139,13 @@ class EnergyModel(ContrastiveDivergenceModel):
                labels=None):
         """Images ``[num_samples, H, W, C]`` (float levels) after ``langevin_steps`` steps
         from uniform noise; ``temperature`` scales the Langevin noise."""
-        num_samples = self.check_num_samples(num_samples)
-        langevin_steps = val.check_positive_int("langevin_steps", langevin_steps)
-        temperature = val.check_positive_float("temperature", temperature)
-        if labels is not None:
-            val.fail("labels", "labels", "None: an EnergyModel is unconditional")
-        return self._sample(num_samples, langevin_steps,
-                            StatelessNoise(fixed_seed(self.resolve_seed(seed))), temperature)
+        num_samples, langevin_steps, temperature = check_chain_request(
+            self, num_samples, "langevin_steps", langevin_steps, temperature, labels)
+        return self._draw(num_samples, langevin_steps,
+                          StatelessNoise(fixed_seed(self.resolve_seed(seed))), temperature)
 
-    def _sample(self, num_samples, steps, noise, temperature=1.0):
-        start = noise.uniform(tf.stack([num_samples, *self.image_shape]), 10**6, 1)
+    def _draw(self, num_samples, steps, noise, temperature=1.0):
+        start = noise.uniform(tf.stack([num_samples, *self.image_shape]), START_STEP, 1)
         x = self.langevin(start, steps, noise, noise_scale=self.noise_scale * temperature)
         return transforms.unit_to_levels(x, self.num_levels)
 
@@ -166,12 +168,8 @@ class EnergyModel(ContrastiveDivergenceModel):
     # ------------------------------------------------------------------ export contract
     def serving_endpoints(self):
         """``sample`` (num_samples, langevin_steps, seed) and ``energy`` (images)."""
-        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
-        return [self.endpoint("sample", lambda num_samples, langevin_steps, seed: {
-            "images": self._sample(num_samples, langevin_steps,
-                                   StatelessNoise(fixed_seed(seed)))},
-            [scalar("num_samples"), scalar("langevin_steps"), scalar("seed")]),
-            self._energy_endpoint()]
+        return [sample_endpoints(self, "langevin_steps", self._draw)[0],
+                self._energy_endpoint()]
 
     def tflite_endpoints(self):
         """``energy`` only: the Langevin sampler needs gradients of the network, which

@@ -37,7 +37,12 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data import transforms
-from kerasgen.models.boltzmann.rbm import BuiltinNoise, StatelessNoise
+from kerasgen.models.boltzmann.chains import (
+    START_STEP,
+    StatelessNoise,
+    check_chain_request,
+    sample_endpoints,
+)
 from kerasgen.training.contrastive_divergence import ContrastiveDivergenceModel
 from kerasgen.utils import validation as val
 from kerasgen.utils.noise import fixed_seed
@@ -151,17 +156,14 @@ class BoltzmannMachine(ContrastiveDivergenceModel):
     def sample(self, num_samples, gibbs_steps=1000, seed=None, temperature=1.0, labels=None):
         """Binary images ``[num_samples, H, W, C]`` (levels 0 and L - 1) after
         ``gibbs_steps`` sweeps over all units from random states."""
-        num_samples = self.check_num_samples(num_samples)
-        gibbs_steps = val.check_positive_int("gibbs_steps", gibbs_steps)
-        temperature = val.check_positive_float("temperature", temperature)
-        if labels is not None:
-            val.fail("labels", "labels", "None: a Boltzmann machine is unconditional")
-        return self._sample(num_samples, gibbs_steps,
-                            StatelessNoise(fixed_seed(self.resolve_seed(seed))), temperature)
+        num_samples, gibbs_steps, temperature = check_chain_request(
+            self, num_samples, "gibbs_steps", gibbs_steps, temperature, labels)
+        return self._draw(num_samples, gibbs_steps,
+                          StatelessNoise(fixed_seed(self.resolve_seed(seed))), temperature)
 
-    def _sample(self, num_samples, gibbs_steps, noise, temperature=1.0):
-        start = tf.cast(noise.uniform(tf.stack([num_samples, self.num_units]), 10**6, 1) < 0.5,
-                        tf.float32)
+    def _draw(self, num_samples, gibbs_steps, noise, temperature=1.0):
+        start = tf.cast(noise.uniform(tf.stack([num_samples, self.num_units]), START_STEP, 1)
+                        < 0.5, tf.float32)
         states = self.gibbs(start, gibbs_steps, 0, noise, temperature)
         return tf.reshape(states[:, :self.num_dims] * (self.num_levels - 1),
                           [-1, *self.image_shape])
@@ -183,17 +185,11 @@ class BoltzmannMachine(ContrastiveDivergenceModel):
     # ------------------------------------------------------------------ export contract
     def serving_endpoints(self):
         """``sample`` (num_samples, gibbs_steps, seed)."""
-        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
-        return [self.endpoint("sample", lambda num_samples, gibbs_steps, seed: {
-            "images": self._sample(num_samples, gibbs_steps, StatelessNoise(fixed_seed(seed)))},
-            [scalar("num_samples"), scalar("gibbs_steps"), scalar("seed")])]
+        return [sample_endpoints(self, "gibbs_steps", self._draw)[0]]
 
     def tflite_endpoints(self):
         """``sample`` (num_samples, gibbs_steps) with builtin random ops."""
-        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
-        return [self.endpoint("sample", lambda num_samples, gibbs_steps: {
-            "images": self._sample(num_samples, gibbs_steps, BuiltinNoise())},
-            [scalar("num_samples"), scalar("gibbs_steps")], deterministic=False)]
+        return [sample_endpoints(self, "gibbs_steps", self._draw)[1]]
 
     def get_config(self):
         config = super().get_config()

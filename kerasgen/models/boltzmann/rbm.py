@@ -50,40 +50,17 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data import transforms
+from kerasgen.models.boltzmann.chains import (
+    START_STEP,
+    StatelessNoise,
+    check_chain_request,
+    sample_endpoints,
+)
 from kerasgen.training.contrastive_divergence import ContrastiveDivergenceModel
 from kerasgen.utils import validation as val
 from kerasgen.utils.noise import fixed_seed
 
 VISIBLE_UNITS = ("bernoulli", "gaussian")
-
-
-def _split(seed, n):
-    return [tf.random.experimental.stateless_fold_in(seed, i) for i in range(n)]
-
-
-class StatelessNoise:
-    """Uniforms and normals keyed on a stateless seed and a step index (Keras, Serving)."""
-
-    def __init__(self, seed):
-        self.seed = seed
-
-    def uniform(self, shape, step, salt):
-        key = tf.random.experimental.stateless_fold_in(self.seed, step * 2 + salt)
-        return tf.random.stateless_uniform(shape, seed=key)
-
-    def normal(self, shape, step, salt):
-        key = tf.random.experimental.stateless_fold_in(self.seed, step * 2 + salt)
-        return tf.random.stateless_normal(shape, seed=key)
-
-
-class BuiltinNoise:
-    """The stateful random ops TFLite has as builtins (RandomUniform, RandomStandardNormal)."""
-
-    def uniform(self, shape, step, salt):
-        return tf.random.uniform(shape)
-
-    def normal(self, shape, step, salt):
-        return tf.random.normal(shape)
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -277,32 +254,28 @@ class RBM(ContrastiveDivergenceModel):
         """Images ``[num_samples, H, W, C]`` (float levels) after ``gibbs_steps`` Gibbs
         sweeps from noise (or from ``start`` images): the last step's mean p(v | h).
         ``labels`` must be None (an RBM is unconditional)."""
-        num_samples = self.check_num_samples(num_samples)
-        gibbs_steps = val.check_positive_int("gibbs_steps", gibbs_steps)
-        temperature = val.check_positive_float("temperature", temperature)
-        if labels is not None:
-            val.fail("labels", "labels", "None: an RBM is unconditional")
+        num_samples, gibbs_steps, temperature = check_chain_request(
+            self, num_samples, "gibbs_steps", gibbs_steps, temperature, labels)
         if start is not None:
             start = self._checked_units(start, "start")
             if start.shape[0] != num_samples:
                 val.fail("start", f"{start.shape[0]} images", f"{num_samples} (num_samples)")
-        return self._sample(num_samples, gibbs_steps, fixed_seed(self.resolve_seed(seed)),
-                            temperature, start)
+        return self._draw(num_samples, gibbs_steps,
+                          StatelessNoise(fixed_seed(self.resolve_seed(seed))), temperature,
+                          start)
 
-    def _sample(self, num_samples, gibbs_steps, seed, temperature=1.0, start=None,
-                noise=None):
-        start_noise, chain_noise = (StatelessNoise(s) for s in _split(seed, 2)) \
-            if noise is None else (noise, noise)
-        v0 = self.initial_noise(num_samples, start_noise) if start is None else start
-        v, _ = self.gibbs_with(v0, gibbs_steps, self.parameters(), chain_noise, temperature)
+    def _draw(self, num_samples, gibbs_steps, noise, temperature=1.0, start=None):
+        v0 = self.initial_noise(num_samples, noise) if start is None else start
+        v, _ = self.gibbs_with(v0, gibbs_steps, self.parameters(), noise, temperature)
         return self.to_images(v)
 
     def initial_noise(self, num_samples, noise):
-        """Chain starts: uniform binary units, or N(b, sigma^2) for Gaussian units."""
+        """Chain starts: uniform binary units, or N(b, sigma^2) for Gaussian units (drawn at
+        step `START_STEP`, apart from the chain's own steps)."""
         shape = tf.stack([num_samples, self.num_dims])
         if self.visible == "bernoulli":
-            return tf.cast(noise.uniform(shape, 0, 0) < 0.5, tf.float32)
-        return self.visible_bias + tf.exp(self.log_sigma) * noise.normal(shape, 0, 0)
+            return tf.cast(noise.uniform(shape, START_STEP, 0) < 0.5, tf.float32)
+        return self.visible_bias + tf.exp(self.log_sigma) * noise.normal(shape, START_STEP, 0)
 
     def to_images(self, v):
         return tf.reshape(transforms.unit_to_levels(v, self.num_levels),
@@ -347,27 +320,14 @@ class RBM(ContrastiveDivergenceModel):
     def serving_endpoints(self):
         """``sample`` (default; num_samples, gibbs_steps, seed: the same images as
         `sample`), ``free_energy`` (images) and ``transform`` (images -> hidden)."""
-        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
-
-        def sample(num_samples, gibbs_steps, seed):
-            return {"images": self._sample(num_samples, gibbs_steps, fixed_seed(seed))}
-
-        return [self.endpoint("sample", sample, [scalar("num_samples"),
-                                                 scalar("gibbs_steps"), scalar("seed")]),
+        return [sample_endpoints(self, "gibbs_steps", self._draw)[0],
                 *self._deterministic_endpoints()]
 
     def tflite_endpoints(self):
         """``free_energy``, ``transform`` and ``sample`` (num_samples, gibbs_steps) drawing
         with TFLite's builtin random ops: a Gibbs chain on device."""
-        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
-
-        def sample(num_samples, gibbs_steps):
-            return {"images": self._sample(num_samples, gibbs_steps, None,
-                                           noise=BuiltinNoise())}
-
         return [*self._deterministic_endpoints(),
-                self.endpoint("sample", sample, [scalar("num_samples"), scalar("gibbs_steps")],
-                              deterministic=False)]
+                sample_endpoints(self, "gibbs_steps", self._draw)[1]]
 
     def _deterministic_endpoints(self):
         images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
