@@ -153,10 +153,13 @@ class RBM(ContrastiveDivergenceModel):
                     tf.shape(v_mean), step, 1)
             return step + 1, v_new, h_prob, v_mean
 
-        zeros_h = tf.zeros([batch, self.hidden_units])
-        _, v_last, h_prob, v_mean = tf.while_loop(
-            lambda step, *_: step < steps, sweep,
-            (tf.constant(0), v, zeros_h, tf.zeros_like(v)))
+        state = (tf.constant(0), v, tf.zeros([batch, self.hidden_units]), tf.zeros_like(v))
+        if isinstance(steps, int) and steps <= 8:  # CD-k: a few sweeps, cheaper unrolled
+            for _ in range(steps):
+                state = sweep(*state)
+        else:
+            state = tf.while_loop(lambda step, *_: step < steps, sweep, state)
+        _, v_last, h_prob, v_mean = state
         return (v_mean if mean_last else v_last), h_prob
 
     # ------------------------------------------------------------------ CD style
