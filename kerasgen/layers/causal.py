@@ -26,9 +26,9 @@ Example:
 
 import keras
 import tensorflow as tf
-from tensorflow.compiler.tf2xla.python import xla
 
 from kerasgen.utils import validation as v
+from kerasgen.utils.inplace import update_slice
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -76,7 +76,7 @@ class CausalConv1D(keras.layers.Layer):
         # XLA's DynamicUpdateSlice: in place under XLA, a builtin op in TFLite, a CPU kernel
         # in TF; tf.tensor_scatter_nd_update has no TFLite builtin.
         row = tf.stack([0, oldest, 0])
-        return output, xla.dynamic_update_slice(ring, current[:, tf.newaxis], row)
+        return output, update_slice(ring, current[:, tf.newaxis], row)
 
     def ring_to_queue(self, ring, position):
         """The ring at step ``position`` as the ordinary queue (oldest first)."""

@@ -22,7 +22,7 @@ With u units, h_{-1} = c_{-1} = 0 and t = 0 .. T - 1:
 - c and h are elementwise in the units, so unit q keeps the colour group of its gates.
 
 The loop is a ``tf.while_loop`` over t carrying (h, c) and the outputs ``[T, B, N, u]``, line t
-added through a one-hot over T. It converts to TFLite builtins (WHILE, GATHER, CONV_2D...);
+written with DynamicUpdateSlice. It converts to TFLite builtins (WHILE, GATHER, CONV_2D...);
 ``tf.TensorArray`` and ``tf.scan`` do not at a dynamic batch size (TensorListReserve needs a
 static element shape). The forget gate's bias starts at 1 (as Keras' ``unit_forget_bias``).
 
@@ -46,6 +46,7 @@ import tensorflow as tf
 
 from kerasgen.layers.masked import causal_mask
 from kerasgen.utils import validation as v
+from kerasgen.utils.inplace import update_slice
 
 PADDINGS = ("same", "causal")
 
@@ -75,8 +76,10 @@ def run_lines(steps, recurrent_kernel, length, units, before, after):
         padded = tf.pad(hidden, [[0, 0], [before, after], [0, 0]])
         gates = tf.gather(steps, t) + tf.nn.conv1d(padded, recurrent_kernel, 1, "VALID")
         hidden, cell = lstm_update(gates, cell)
-        where = tf.reshape(tf.one_hot(t, length), [length, 1, 1, 1])
-        return t + 1, hidden, cell, lines + where * hidden[tf.newaxis]
+        # Line t written in place (DynamicUpdateSlice: a TFLite builtin, unlike TensorArray
+        # ops at a dynamic batch size); a one-hot sum here made every step touch all T lines.
+        return t + 1, hidden, cell, update_slice(
+            lines, hidden[tf.newaxis], tf.stack([t, 0, 0, 0]))
 
     _, _, _, lines = tf.while_loop(lambda t, *_: t < length, body,
                                    (tf.constant(0), lines[0], lines[0], lines))

@@ -16,7 +16,8 @@ Example:
 """
 
 import tensorflow as tf
-from tensorflow.compiler.tf2xla.python import xla
+
+from kerasgen.utils.inplace import update_slice
 
 
 class NaiveWaveStepper:
@@ -45,12 +46,15 @@ class NaiveWaveStepper:
 
 
 class CachedWaveStepper:
-    """`WaveNetNetwork.step` with its queues (Fast WaveNet), kept as ring buffers while
-    generating: step t of the loop is ring position t, so the state must start from ordinary
-    queues at t = 0; `queues_after` gives them back as ordinary queues."""
+    """`WaveNetNetwork.step` with its queues (Fast WaveNet). With ``ring`` they are kept as
+    ring buffers while generating (one row written per step: in place under XLA and in
+    TFLite): step t of the loop is ring position t, so the state must start from ordinary
+    queues at t = 0; `queues_after` gives them back as ordinary queues. Without, each queue
+    is shifted by one per step (cheaper in plain TensorFlow graphs, which copy on write)."""
 
-    def __init__(self, network, global_condition=None, local_sequence=None):
+    def __init__(self, network, global_condition=None, local_sequence=None, ring=True):
         self.network, self.condition, self.local = network, global_condition, local_sequence
+        self.ring = ring
 
     def init_state(self, batch, length):
         return tf.zeros([batch, 1]), self.network.initial_queues(batch)
@@ -59,7 +63,7 @@ class CachedWaveStepper:
         previous, queues = state
         local = None if self.local is None else self.local[:, t]
         params, queues = self.network.step(previous, queues, self.condition, local,
-                                           position=t)
+                                           position=t if self.ring else None)
         return params, (previous, queues)
 
     def write(self, state, t, units):
@@ -67,6 +71,8 @@ class CachedWaveStepper:
 
     def queues_after(self, state, steps):
         """The ordinary queues of ``state`` after ``steps`` steps from t = 0."""
+        if not self.ring:
+            return state[1]
         return self.network.rings_to_queues(state[1], steps)
 
 
@@ -97,7 +103,7 @@ def generate_from(stepper, state, head, uniforms, to_units, temperature=1.0, pri
             given = tf.cast(prime[:, tf.minimum(t, prime_length - 1)], tf.float32)[:, None]
             level = tf.where(t < prime_length, given, level)
         # Not a TensorArray: TFLite cannot lower the TensorArray of this loop.
-        samples = xla.dynamic_update_slice(samples, level[:, tf.newaxis], tf.stack([0, t, 0]))
+        samples = update_slice(samples, level[:, tf.newaxis], tf.stack([0, t, 0]))
         return t + 1, samples, stepper.write(state, t, to_units(level))
 
     _, samples, state = tf.while_loop(

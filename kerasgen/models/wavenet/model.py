@@ -320,7 +320,8 @@ class WaveNet(MaximumLikelihoodModel):
 
     @tf.function(reduce_retracing=True)
     def _generate_graph(self, uniforms, labels, features, prime, temperature, cached):
-        return self._generate(uniforms, labels, features, prime, temperature, cached)
+        return self._generate(uniforms, labels, features, prime, temperature, cached,
+                              ring=False)
 
     # The cached loop is hundreds of tiny ops per sample; XLA fuses them (about 10x faster on
     # CPU). The naive loop's window changes shape with t, which XLA cannot compile.
@@ -329,11 +330,13 @@ class WaveNet(MaximumLikelihoodModel):
         return self._generate(uniforms, labels, features, prime, temperature, True)
 
     def _generate(self, uniforms, labels=None, features=None, prime=None, temperature=1.0,
-                  cached=True):
+                  cached=True, ring=True):
+        """``ring``: ring-buffer queues (XLA and TFLite write them in place) or shifted ones
+        (faster in plain TensorFlow graphs, whose DynamicUpdateSlice copies the buffer)."""
         length = tf.shape(uniforms)[1]
         local = self._local_sequence(None, features, length) if features is not None else None
         condition = self.condition_of(labels)
-        stepper = CachedWaveStepper(self.network, condition, local) if cached else \
+        stepper = CachedWaveStepper(self.network, condition, local, ring) if cached else \
             NaiveWaveStepper(self.network, condition, local)
         return generate(stepper, self.head, uniforms, self.to_units, temperature, prime)
 
@@ -431,7 +434,7 @@ class WaveNet(MaximumLikelihoodModel):
 
         def sample(num_samples, length, seed, labels=None, features=None):
             uniforms = self.generation_noise(num_samples, length, seed)
-            return {"audio": self._generate(uniforms, labels, features)}
+            return {"audio": self._generate(uniforms, labels, features, ring=False)}
 
         return [
             Endpoint("sample", sample, [scalar("num_samples"), scalar("length"), scalar("seed")]
