@@ -37,6 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.utils import validation as val
+from kerasgen.utils.noise import StatelessNoise, fixed_seed
 
 MAX_ENUMERATED_UNITS = 20
 
@@ -122,9 +123,6 @@ def ais_log_partition(rbm, data=None, num_chains=100, num_betas=14500, seed=0,
         seed: integer seed of every draw.
         betas: an increasing schedule from 0 to 1 (overrides ``num_betas``).
     """
-    from kerasgen.models.boltzmann.chains import StatelessNoise
-    from kerasgen.utils.noise import fixed_seed
-
     num_chains = val.check_positive_int("num_chains", num_chains)
     betas = annealing_schedule(num_betas) if betas is None else np.asarray(betas, np.float32)
     if betas.ndim != 1 or len(betas) < 2 or betas[0] != 0.0 or betas[-1] != 1.0 \
@@ -132,8 +130,10 @@ def ais_log_partition(rbm, data=None, num_chains=100, num_betas=14500, seed=0,
         val.fail("betas", f"an array of shape {betas.shape}",
                  "an increasing schedule from 0.0 to 1.0 with at least two values")
     gaussian = rbm.visible == "gaussian"
-    if gaussian or data is None:
-        base = tf.zeros([rbm.num_dims]) if not gaussian else None
+    if gaussian:  # the base model keeps b and sigma: N(b, sigma^2) is exact to draw from
+        base = None
+    elif data is None:
+        base = tf.zeros([rbm.num_dims])
     else:
         base = base_rate_visible_bias(rbm, data)
     key = fixed_seed(val.check_non_negative_int("seed", seed))

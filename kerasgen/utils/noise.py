@@ -9,11 +9,17 @@ step counter is saved), and replicas under ``tf.distribute`` draw different nois
 (``keras.random`` with a ``SeedGenerator`` repeats the same noise on every replica and is not
 restored by ``BackupAndRestore``).
 
+Markov chains (Gibbs, Langevin) draw through a noise object keyed on a step and a salt:
+`StatelessNoise` (a stateless seed, reproducible) or `BuiltinNoise` (TFLite's builtin
+stateful random ops, for on-device samplers).
+
 Example:
     >>> import tensorflow as tf
     >>> key = step_seed(seed=0, step=tf.constant(5, tf.int64), salt=1)
     >>> key.shape
     TensorShape([2])
+    >>> StatelessNoise(key).uniform([3], step=0, salt=0).shape
+    TensorShape([3])
 """
 
 import tensorflow as tf
@@ -50,3 +56,29 @@ def step_seed(seed, step, salt=0):
 def fixed_seed(seed, salt=0):
     """A stateless seed ``[2]`` for a user-given integer `seed` (sampling, evaluation)."""
     return _as_seed(tf.cast(seed, tf.int64) * 1_000_003 + salt * 7_919, 0)
+
+
+class StatelessNoise:
+    """Uniforms and normals keyed on a stateless seed, a step index and a salt, for Markov
+    chains (Gibbs, Langevin): reproducible in Keras and TF Serving."""
+
+    def __init__(self, seed):
+        self.seed = seed
+
+    def uniform(self, shape, step, salt):
+        key = tf.random.experimental.stateless_fold_in(self.seed, step * 2 + salt)
+        return tf.random.stateless_uniform(shape, seed=key)
+
+    def normal(self, shape, step, salt):
+        key = tf.random.experimental.stateless_fold_in(self.seed, step * 2 + salt)
+        return tf.random.stateless_normal(shape, seed=key)
+
+
+class BuiltinNoise:
+    """The stateful random ops TFLite has as builtins (RandomUniform, RandomStandardNormal)."""
+
+    def uniform(self, shape, step, salt):
+        return tf.random.uniform(shape)
+
+    def normal(self, shape, step, salt):
+        return tf.random.normal(shape)

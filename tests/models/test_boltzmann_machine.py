@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 
 from kerasgen.models import BoltzmannMachine
-from kerasgen.models.boltzmann.chains import StatelessNoise
+from kerasgen.utils.noise import StatelessNoise
 from kerasgen.utils.noise import step_seed
 
 PATTERNS = np.array(list(itertools.product([0, 1], repeat=4)), np.float32)

@@ -10,7 +10,7 @@ import tensorflow as tf
 import kerasgen
 from kerasgen.export import export_tflite, run_tflite
 from kerasgen.models import EnergyModel
-from kerasgen.models.boltzmann.chains import StatelessNoise
+from kerasgen.utils.noise import StatelessNoise
 
 
 def _digits(n=256):

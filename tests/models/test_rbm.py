@@ -169,7 +169,7 @@ def test_gibbs_samples_follow_the_exact_distribution():
     exact = np.exp(model.log_prob(states.reshape(-1, 1, 3, 1),
                                   exact_log_partition(model)).numpy())
     v, _ = model.gibbs_with(tf.zeros([4000, 3]), 30, model.parameters(),
-                            kerasgen.models.boltzmann.chains.StatelessNoise(tf.constant([1, 2])),
+                            kerasgen.utils.noise.StatelessNoise(tf.constant([1, 2])),
                             mean_last=False)
     index = (v.numpy() @ np.array([4, 2, 1])).astype(int)
     empirical = np.bincount(index, minlength=8) / len(index)

@@ -1,60 +1,43 @@
 """What every Markov-chain sampler of the family shares: its noise and its sampling requests.
 
-Chains draw uniforms and normals from a noise object keyed on a step index and a salt:
-`StatelessNoise` (a stateless seed: Keras and TF Serving, reproducible) or `BuiltinNoise`
-(TFLite's builtin stateful random ops, for on-device samplers). `check_chain_request` checks
-``sample(num_samples, <steps>, seed, temperature, labels)`` for every unconditional chain
+Chains draw uniforms and normals from a noise object keyed on a step index and a salt
+(`kerasgen.utils.noise`): `StatelessNoise` (a stateless seed: Keras and TF Serving,
+reproducible) or `BuiltinNoise` (TFLite's builtin stateful random ops, for on-device
+samplers). `check_chain_request` checks
+``sample(num_samples, <steps>, seed, temperature, labels)`` of every unconditional chain
 sampler, and `sample_endpoints` exports one: Serving ``sample`` (num_samples, steps, seed) and
 TFLite ``sample`` (num_samples, steps) with builtin noise.
 
 Example:
-    >>> import tensorflow as tf
-    >>> StatelessNoise(tf.constant([1, 2])).uniform([2], 0, 0).shape
-    TensorShape([2])
+    >>> from kerasgen.models import RBM
+    >>> num_samples, steps, noise, temperature = check_chain_request(
+    ...     RBM(), 4, "gibbs_steps", 10, seed=0, temperature=1.0, labels=None)
+    >>> noise.uniform([num_samples, 2], 0, 0).shape
+    TensorShape([4, 2])
 """
 
+import numpy as np
 import tensorflow as tf
 
 from kerasgen.utils import validation as val
-from kerasgen.utils.noise import fixed_seed
+from kerasgen.utils.noise import BuiltinNoise, StatelessNoise, fixed_seed
 
 
 START_STEP = 10**6  # the step index of a chain's starting noise, apart from its own steps
 
 
-class StatelessNoise:
-    """Uniforms and normals keyed on a stateless seed and a step index (Keras, Serving)."""
-
-    def __init__(self, seed):
-        self.seed = seed
-
-    def uniform(self, shape, step, salt):
-        key = tf.random.experimental.stateless_fold_in(self.seed, step * 2 + salt)
-        return tf.random.stateless_uniform(shape, seed=key)
-
-    def normal(self, shape, step, salt):
-        key = tf.random.experimental.stateless_fold_in(self.seed, step * 2 + salt)
-        return tf.random.stateless_normal(shape, seed=key)
-
-
-class BuiltinNoise:
-    """The stateful random ops TFLite has as builtins (RandomUniform, RandomStandardNormal)."""
-
-    def uniform(self, shape, step, salt):
-        return tf.random.uniform(shape)
-
-    def normal(self, shape, step, salt):
-        return tf.random.normal(shape)
-
-
-def check_chain_request(model, num_samples, steps_name, steps, temperature, labels):
-    """``(num_samples, steps, temperature)`` checked, before any work; labels must be None."""
+def check_chain_request(model, num_samples, steps_name, steps, seed, temperature, labels):
+    """``(num_samples, steps, noise, temperature)``: the request checked before any work
+    (labels must be None) and the chain's `StatelessNoise` from the user's ``seed`` (None: a
+    fresh one)."""
     num_samples = model.check_num_samples(num_samples)
     steps = val.check_positive_int(steps_name, steps)
     temperature = val.check_positive_float("temperature", temperature)
     if labels is not None:
-        val.fail("labels", "labels", f"None: a {type(model).__name__} is unconditional")
-    return num_samples, steps, temperature
+        val.fail("labels", f"labels of shape {np.shape(labels)}",
+                 f"None: a {type(model).__name__} is unconditional")
+    noise = StatelessNoise(fixed_seed(model.resolve_seed(seed)))
+    return num_samples, steps, noise, temperature
 
 
 def sample_endpoints(model, steps_name, draw):

@@ -38,10 +38,10 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.models.base import GenerativeModel, unpack
-from kerasgen.models.boltzmann.chains import StatelessNoise, check_chain_request, sample_endpoints
+from kerasgen.models.boltzmann.chains import check_chain_request, sample_endpoints
 from kerasgen.models.boltzmann.rbm import RBM
 from kerasgen.utils import validation as val
-from kerasgen.utils.noise import fixed_seed, step_seed
+from kerasgen.utils.noise import StatelessNoise, step_seed
 
 
 def _as_arrays(x, name):
@@ -119,12 +119,8 @@ class DBN(GenerativeModel):
             return np.asarray(images, np.float32)
         x = self.rbms[0].visible_units(tf.constant(images, tf.float32))
         for rbm in self.rbms[:layer]:
-            x = self._hidden_probs(rbm, x)
+            x = rbm.hidden_probabilities(x)
         return np.asarray(x).reshape(-1, 1, self.hidden_units[layer - 1], 1)
-
-    @staticmethod
-    def _hidden_probs(rbm, v):
-        return tf.sigmoid(rbm._hidden_logits(v, rbm.parameters()))
 
     def fit(self, x=None, y=None, epochs=1, validation_data=None, **kwargs):
         """Greedy pretraining: RBM l trains ``epochs`` epochs on `layer_inputs` (l), then the
@@ -226,58 +222,55 @@ class DBN(GenerativeModel):
     def features(self, images):
         """Recognition probabilities of every hidden layer, bottom to top: a list of
         ``[N, H_l]`` (the top one from the top RBM)."""
-        state = self.rbms[0].visible_units(self.check_images(images))
-        out = []
+        return self._up_pass(self.rbms[0].visible_units(self.check_images(images)))
+
+    def _up_pass(self, v):
+        """Mean-field recognition pass from units ``v``: q(h_1), ..., q(h_{L-1}), then the top
+        RBM's p(h_L | h_{L-1})."""
+        layers = []
         for kernel, bias in self.up:
-            state = tf.sigmoid(state @ kernel + bias)
-            out.append(state)
-        out.append(self._hidden_probs(self.rbms[-1], state))
-        return out
+            v = tf.sigmoid(v @ kernel + bias)
+            layers.append(v)
+        return layers + [self.rbms[-1].hidden_probabilities(v)]
+
+    def _down_pass(self, state, temperature=1.0):
+        """Generative means from the top RBM's visible layer down to the image units."""
+        for kernel, bias in reversed(self.down):
+            state = tf.sigmoid((state @ kernel + bias) / temperature)
+        return state
 
     def sample(self, num_samples, gibbs_steps=1000, seed=None, temperature=1.0, labels=None):
         """Images ``[num_samples, H, W, C]``: ``gibbs_steps`` in the top RBM from noise, then
         the generative (down) pass, means at the bottom. ``labels`` must be None."""
-        num_samples, gibbs_steps, temperature = check_chain_request(
-            self, num_samples, "gibbs_steps", gibbs_steps, temperature, labels)
-        return self._draw(num_samples, gibbs_steps,
-                          StatelessNoise(fixed_seed(self.resolve_seed(seed))), temperature)
+        num_samples, gibbs_steps, noise, temperature = check_chain_request(
+            self, num_samples, "gibbs_steps", gibbs_steps, seed, temperature, labels)
+        return self._draw(num_samples, gibbs_steps, noise, temperature)
 
     def _draw(self, num_samples, gibbs_steps, noise, temperature=1.0):
         top = self.rbms[-1]
         state = top.initial_noise(num_samples, noise)
         state, _ = top.gibbs_with(state, gibbs_steps, top.parameters(), noise, temperature)
-        for n in reversed(range(len(self.down))):
-            kernel, bias = self.down[n]
-            state = tf.sigmoid((state @ kernel + bias) / temperature)
-        return tf.reshape(state * (self.num_levels - 1), [-1, *self.image_shape])
+        return tf.reshape(self._down_pass(state, temperature) * (self.num_levels - 1),
+                          [-1, *self.image_shape])
 
     def call(self, images):
-        return self.features(images)[-1]
+        """The top layer's probabilities of integer images (the Keras forward pass)."""
+        return self._up_pass(self.rbms[0].visible_units(images))[-1]
 
     def reconstruction_error(self, images):
         """Squared error per image of the mean-field up pass to the top RBM's visible layer
         and the down pass back: ``[N]`` (in [0, 1] units)."""
-        state = self.rbms[0].visible_units(self.check_images(images))
-        original = state
-        for kernel, bias in self.up:
-            state = tf.sigmoid(state @ kernel + bias)
-        for kernel, bias in reversed(self.down):
-            state = tf.sigmoid(state @ kernel + bias)
-        return tf.reduce_sum(tf.square(original - state), axis=-1)
+        v = self.rbms[0].visible_units(self.check_images(images))
+        top_visible = ([v] + self._up_pass(v)[:-1])[-1]
+        return tf.reduce_sum(tf.square(v - self._down_pass(top_visible)), axis=-1)
 
     def evaluation_report(self, images, labels=None, **unused):
-        """Reconstruction error through the stack and the top RBM's mean free-energy gap
-        between the data's top-layer inputs and its own samples."""
+        """The mean `reconstruction_error` of ``images`` (a DBN has no tractable
+        likelihood here)."""
         return {"num_examples": int(len(images)),
                 "reconstruction_error": float(tf.reduce_mean(self.reconstruction_error(images)))}
 
     # ------------------------------------------------------------------ export contract
-    def _top_features(self, images):
-        state = self.rbms[0].visible_units(images)
-        for kernel, bias in self.up:
-            state = tf.sigmoid(state @ kernel + bias)
-        return self._hidden_probs(self.rbms[-1], state)
-
     def serving_endpoints(self):
         """``sample`` (num_samples, gibbs_steps, seed) and ``transform`` (images -> the top
         layer's probabilities). A DBN has no tractable free energy of the image."""
@@ -291,7 +284,7 @@ class DBN(GenerativeModel):
     def _transform_endpoint(self):
         images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
         return self.endpoint("transform", lambda images: {
-            "hidden": self._top_features(images)}, [images])
+            "hidden": self.call(images)}, [images])
 
     # ------------------------------------------------------------------ classifier
     def to_classifier(self, num_classes, dropout=0.0):

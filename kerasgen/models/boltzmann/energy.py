@@ -35,14 +35,13 @@ import tensorflow as tf
 from kerasgen.data import transforms
 from kerasgen.models.boltzmann.chains import (
     START_STEP,
-    StatelessNoise,
     check_chain_request,
     sample_endpoints,
 )
 from kerasgen.networks.builders import NETWORK_KINDS, build_encoder
 from kerasgen.training.contrastive_divergence import ContrastiveDivergenceModel
 from kerasgen.utils import validation as val
-from kerasgen.utils.noise import fixed_seed
+from kerasgen.utils.noise import StatelessNoise
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -93,8 +92,7 @@ class EnergyModel(ContrastiveDivergenceModel):
 
     def energy(self, images):
         """E(x) per image ``[N]`` (log p(x) = -E(x) - log Z)."""
-        return self.energy_of(transforms.scale_to_unit(self.check_images(images),
-                                                       self.num_levels))
+        return self.call(self.check_images(images))
 
     def langevin(self, x, steps, noise, step_size=None, noise_scale=None):
         """``steps`` clipped Langevin steps from units ``x`` (module docstring)."""
@@ -139,10 +137,9 @@ class EnergyModel(ContrastiveDivergenceModel):
                labels=None):
         """Images ``[num_samples, H, W, C]`` (float levels) after ``langevin_steps`` steps
         from uniform noise; ``temperature`` scales the Langevin noise."""
-        num_samples, langevin_steps, temperature = check_chain_request(
-            self, num_samples, "langevin_steps", langevin_steps, temperature, labels)
-        return self._draw(num_samples, langevin_steps,
-                          StatelessNoise(fixed_seed(self.resolve_seed(seed))), temperature)
+        num_samples, langevin_steps, noise, temperature = check_chain_request(
+            self, num_samples, "langevin_steps", langevin_steps, seed, temperature, labels)
+        return self._draw(num_samples, langevin_steps, noise, temperature)
 
     def _draw(self, num_samples, steps, noise, temperature=1.0):
         start = noise.uniform(tf.stack([num_samples, *self.image_shape]), START_STEP, 1)
@@ -150,6 +147,7 @@ class EnergyModel(ContrastiveDivergenceModel):
         return transforms.unit_to_levels(x, self.num_levels)
 
     def call(self, images):
+        """E(x) of integer images (the Keras forward pass)."""
         return self.energy_of(transforms.scale_to_unit(images, self.num_levels))
 
     def evaluation_report(self, images, labels=None, **unused):
@@ -178,9 +176,7 @@ class EnergyModel(ContrastiveDivergenceModel):
 
     def _energy_endpoint(self):
         images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
-        return self.endpoint("energy", lambda images: {
-            "energy": self.energy_of(transforms.scale_to_unit(images, self.num_levels))},
-            [images])
+        return self.endpoint("energy", lambda images: {"energy": self.call(images)}, [images])
 
     def get_config(self):
         config = super().get_config()

@@ -39,13 +39,12 @@ import tensorflow as tf
 from kerasgen.data import transforms
 from kerasgen.models.boltzmann.chains import (
     START_STEP,
-    StatelessNoise,
     check_chain_request,
     sample_endpoints,
 )
 from kerasgen.training.contrastive_divergence import ContrastiveDivergenceModel
 from kerasgen.utils import validation as val
-from kerasgen.utils.noise import fixed_seed
+from kerasgen.utils.noise import StatelessNoise
 
 MAX_ENUMERATED_UNITS = 20
 
@@ -156,10 +155,9 @@ class BoltzmannMachine(ContrastiveDivergenceModel):
     def sample(self, num_samples, gibbs_steps=1000, seed=None, temperature=1.0, labels=None):
         """Binary images ``[num_samples, H, W, C]`` (levels 0 and L - 1) after
         ``gibbs_steps`` sweeps over all units from random states."""
-        num_samples, gibbs_steps, temperature = check_chain_request(
-            self, num_samples, "gibbs_steps", gibbs_steps, temperature, labels)
-        return self._draw(num_samples, gibbs_steps,
-                          StatelessNoise(fixed_seed(self.resolve_seed(seed))), temperature)
+        num_samples, gibbs_steps, noise, temperature = check_chain_request(
+            self, num_samples, "gibbs_steps", gibbs_steps, seed, temperature, labels)
+        return self._draw(num_samples, gibbs_steps, noise, temperature)
 
     def _draw(self, num_samples, gibbs_steps, noise, temperature=1.0):
         start = tf.cast(noise.uniform(tf.stack([num_samples, self.num_units]), START_STEP, 1)
@@ -167,9 +165,6 @@ class BoltzmannMachine(ContrastiveDivergenceModel):
         states = self.gibbs(start, gibbs_steps, 0, noise, temperature)
         return tf.reshape(states[:, :self.num_dims] * (self.num_levels - 1),
                           [-1, *self.image_shape])
-
-    def call(self, images):
-        return tf.zeros([tf.shape(images)[0]])
 
     def evaluation_report(self, images, labels=None, **unused):
         report = {"num_examples": int(len(images))}

@@ -52,13 +52,12 @@ import tensorflow as tf
 from kerasgen.data import transforms
 from kerasgen.models.boltzmann.chains import (
     START_STEP,
-    StatelessNoise,
     check_chain_request,
     sample_endpoints,
 )
 from kerasgen.training.contrastive_divergence import ContrastiveDivergenceModel
 from kerasgen.utils import validation as val
-from kerasgen.utils.noise import fixed_seed
+from kerasgen.utils.noise import StatelessNoise
 
 VISIBLE_UNITS = ("bernoulli", "gaussian")
 
@@ -153,13 +152,9 @@ class RBM(ContrastiveDivergenceModel):
                     tf.shape(v_mean), step, 1)
             return step + 1, v_new, h_prob, v_mean
 
-        state = (tf.constant(0), v, tf.zeros([batch, self.hidden_units]), tf.zeros_like(v))
-        if isinstance(steps, int) and steps <= 8:  # CD-k: a few sweeps, cheaper unrolled
-            for _ in range(steps):
-                state = sweep(*state)
-        else:
-            state = tf.while_loop(lambda step, *_: step < steps, sweep, state)
-        _, v_last, h_prob, v_mean = state
+        _, v_last, h_prob, v_mean = tf.while_loop(
+            lambda step, *_: step < steps, sweep,
+            (tf.constant(0), v, tf.zeros([batch, self.hidden_units]), tf.zeros_like(v)))
         return (v_mean if mean_last else v_last), h_prob
 
     # ------------------------------------------------------------------ CD style
@@ -189,10 +184,15 @@ class RBM(ContrastiveDivergenceModel):
     def monitor(self, v, seed):
         return {"reconstruction_error": self._reconstruction_error(v)}
 
+    def hidden_probabilities(self, v):
+        """p(h = 1 | v) ``[B, H]`` of visible units ``v`` ``[B, D]`` (unchecked: the
+        building block of `transform` and of the models stacked on RBMs)."""
+        return tf.sigmoid(self._hidden_logits(v, self.parameters()))
+
     def _reconstruction_error(self, v):
         """Squared error of the mean-field reconstruction E[v | p(h|v)] per example."""
-        kernel, b, _, sigma = params = self.parameters()
-        mean = b + tf.sigmoid(self._hidden_logits(v, params)) @ tf.transpose(kernel)
+        kernel, b, _, sigma = self.parameters()
+        mean = b + self.hidden_probabilities(v) @ tf.transpose(kernel)
         if sigma is None:
             mean = tf.sigmoid(mean)
         return tf.reduce_sum(tf.square(v - mean), axis=-1)
@@ -209,8 +209,7 @@ class RBM(ContrastiveDivergenceModel):
 
     def transform(self, images):
         """Hidden probabilities p(h = 1 | v) ``[N, H]``: features for other models."""
-        v = self._checked_units(images)
-        return tf.sigmoid(self._hidden_logits(v, self.parameters()))
+        return self.hidden_probabilities(self._checked_units(images))
 
     def reconstruction_error(self, images):
         """Squared error of the mean-field reconstruction per image ``[N]``."""
@@ -257,15 +256,13 @@ class RBM(ContrastiveDivergenceModel):
         """Images ``[num_samples, H, W, C]`` (float levels) after ``gibbs_steps`` Gibbs
         sweeps from noise (or from ``start`` images): the last step's mean p(v | h).
         ``labels`` must be None (an RBM is unconditional)."""
-        num_samples, gibbs_steps, temperature = check_chain_request(
-            self, num_samples, "gibbs_steps", gibbs_steps, temperature, labels)
+        num_samples, gibbs_steps, noise, temperature = check_chain_request(
+            self, num_samples, "gibbs_steps", gibbs_steps, seed, temperature, labels)
         if start is not None:
             start = self._checked_units(start, "start")
             if start.shape[0] != num_samples:
                 val.fail("start", f"{start.shape[0]} images", f"{num_samples} (num_samples)")
-        return self._draw(num_samples, gibbs_steps,
-                          StatelessNoise(fixed_seed(self.resolve_seed(seed))), temperature,
-                          start)
+        return self._draw(num_samples, gibbs_steps, noise, temperature, start)
 
     def _draw(self, num_samples, gibbs_steps, noise, temperature=1.0, start=None):
         v0 = self.initial_noise(num_samples, noise) if start is None else start
@@ -335,11 +332,10 @@ class RBM(ContrastiveDivergenceModel):
     def _deterministic_endpoints(self):
         images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
         return [
-            self.endpoint("free_energy", lambda images: {
-                "free_energy": self.energy_of(self.visible_units(images))}, [images]),
+            self.endpoint("free_energy", lambda images: {"free_energy": self.call(images)},
+                          [images]),
             self.endpoint("transform", lambda images: {
-                "hidden": tf.sigmoid(self._hidden_logits(self.visible_units(images),
-                                                         self.parameters()))}, [images]),
+                "hidden": self.hidden_probabilities(self.visible_units(images))}, [images]),
         ]
 
     def get_config(self):
