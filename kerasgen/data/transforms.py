@@ -16,6 +16,8 @@ Example:
 
 import tensorflow as tf
 
+from kerasgen.utils import noise
+
 
 def scale_to_unit(images, num_levels):
     """Integer images in [0, L-1] -> float32 in [0, 1]."""
@@ -41,5 +43,5 @@ def binarize(images, num_levels, seed=None):
     probs = scale_to_unit(images, num_levels)
     if seed is None:
         return tf.cast(probs >= 0.5, tf.float32)
-    uniform = tf.random.stateless_uniform(tf.shape(probs), seed=seed)
+    uniform = noise.uniform(tf.shape(probs), seed)  # per example, as under tf.distribute
     return tf.cast(uniform < probs, tf.float32)

@@ -37,6 +37,7 @@ References:
 import keras
 import tensorflow as tf
 
+from kerasgen.utils import noise
 from kerasgen.utils import validation as v
 
 
@@ -214,7 +215,7 @@ class GatedResidual(keras.layers.Layer):
         is keyed on the step and resumes exactly; without one, no dropout is applied."""
         c = self.hidden(self.conv_in(concat_elu(x)), auxiliary)
         if training and self.dropout_rate and seed is not None:
-            keep = tf.random.stateless_uniform(tf.shape(c), seed) >= self.dropout_rate
+            keep = noise.uniform(tf.shape(c), seed) >= self.dropout_rate
             c = tf.where(keep, c / (1.0 - self.dropout_rate), 0.0)
         return self.gated(x, self.conv_out(c), self.condition_bias(condition, x.shape[1]))
 

@@ -25,6 +25,20 @@ def unpack(data):
     return data, None
 
 
+def _widen_uint8(data):
+    """`data` (arrays, a tuple of them, or a dataset) with uint8 tensors cast to int32."""
+    def widen(t):
+        return tf.cast(t, tf.int32) if t.dtype == tf.uint8 else t
+
+    if isinstance(data, tf.data.Dataset):
+        return data.map(lambda *e: tf.nest.map_structure(widen, e[0] if len(e) == 1 else e))
+    if isinstance(data, np.ndarray) and data.dtype == np.uint8:
+        return data.astype(np.int32)
+    if isinstance(data, (tuple, list)):
+        return type(data)(_widen_uint8(item) for item in data)
+    return data
+
+
 class GenerativeModel(keras.Model):
     """Base class of every kerasgen model.
 
@@ -61,7 +75,12 @@ class GenerativeModel(keras.Model):
     def report(self, values):
         for tracker in self.trackers:
             tracker.update_state(values[tracker.name])
-        return {tracker.name: tracker.result() for tracker in self.trackers}
+        logs = {tracker.name: tracker.result() for tracker in self.trackers}
+        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+            # Keras 3 fails to reduce scalar logs across workers (keras-team/keras#20585);
+            # rank-1 logs go through (History then holds one-element arrays).
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        return logs
 
     condition_shape = None  # (H, W, D) for models conditioned on a map per image
 
@@ -149,6 +168,10 @@ class GenerativeModel(keras.Model):
             self._check_fit_data(vx, vy, "validation_data")
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself; avoid Keras' warning
+        if isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            # Its input pipeline all-reduces elements, and collectives take no uint8.
+            x, y = _widen_uint8(x), _widen_uint8(y)
+            validation_data = _widen_uint8(validation_data)
         return super().fit(x, y, validation_data=validation_data, **kwargs)
 
     def compile_with_defaults(self, learning_rate=None):

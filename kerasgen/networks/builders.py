@@ -34,7 +34,9 @@ def _stage(h, layer, activation, normalization):
     if normalization is None:
         return layer(h)
     h = layer(h)
-    h = (keras.layers.BatchNormalization() if normalization == "batch"
+    # Synchronized: under tf.distribute the batch statistics are those of the global batch,
+    # so N replicas normalize exactly like one device.
+    h = (keras.layers.BatchNormalization(synchronized=True) if normalization == "batch"
          else keras.layers.LayerNormalization())(h)
     return keras.layers.Activation(activation)(h)
 

@@ -28,6 +28,8 @@ Example:
 
 import tensorflow as tf
 
+from kerasgen.utils import noise
+
 
 def _d_logistic(real, fake):
     return tf.nn.softplus(-real) + tf.nn.softplus(fake)
@@ -76,7 +78,7 @@ def gradient_penalty(critic, real, fake, seed):
     `critic` maps images to one score per example; `seed` is a stateless seed.
     """
     shape = tf.concat([tf.shape(real)[:1], tf.ones([tf.rank(real) - 1], tf.int32)], 0)
-    mix = tf.random.stateless_uniform(shape, seed=seed)
+    mix = noise.uniform(shape, seed)
     interpolates = mix * real + (1.0 - mix) * fake
     with tf.GradientTape() as tape:
         tape.watch(interpolates)

@@ -32,6 +32,7 @@ import tensorflow as tf
 
 from kerasgen.data import transforms
 from kerasgen.models.networked import EncoderDecoderModel
+from kerasgen.utils import noise
 from kerasgen.utils import validation as v
 from kerasgen.utils.noise import SALT_CORRUPT, fixed_seed
 
@@ -152,12 +153,12 @@ class DenoisingAutoencoder(Autoencoder):
     def corrupt_unit(self, x, seed):
         shape = tf.shape(x)
         if self.corruption == "gaussian":
-            noise = tf.random.stateless_normal(shape, seed=seed)
-            return tf.clip_by_value(x + self.noise_level * noise, 0.0, 1.0)
-        hit = tf.random.stateless_uniform(shape, seed=seed) < self.noise_level
+            gaussian = noise.normal(shape, seed)
+            return tf.clip_by_value(x + self.noise_level * gaussian, 0.0, 1.0)
+        hit = noise.uniform(shape, seed) < self.noise_level
         if self.corruption == "masking":
             return tf.where(hit, tf.zeros_like(x), x)
-        salt = tf.cast(tf.random.stateless_uniform(shape, seed=seed + 1) < 0.5, x.dtype)
+        salt = tf.cast(noise.uniform(shape, seed + 1) < 0.5, x.dtype)
         return tf.where(hit, salt, x)
 
     def corrupt(self, images, seed=0):

@@ -41,7 +41,9 @@ from kerasgen.models.boltzmann.chains import (
 from kerasgen.networks.builders import NETWORK_KINDS, build_encoder
 from kerasgen.training.contrastive_divergence import ContrastiveDivergenceModel
 from kerasgen.utils import validation as val
+from kerasgen.utils import noise as noise_lib
 from kerasgen.utils.noise import StatelessNoise
+from kerasgen.utils.replicas import gather_rows
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -117,12 +119,14 @@ class EnergyModel(ContrastiveDivergenceModel):
     def negative_states(self, x, seed):
         batch = tf.shape(x)[0]
         keys = [tf.random.experimental.stateless_fold_in(seed, i) for i in range(4)]
-        index = tf.random.stateless_uniform([batch], keys[0], 0, self.buffer_size, tf.int32)
-        fresh = tf.random.stateless_uniform(tf.shape(x), keys[1])
-        restart = tf.random.stateless_uniform([batch, 1, 1, 1], keys[2]) < self.reinit
+        index = noise_lib.uniform([batch], keys[0], 0, self.buffer_size, tf.int32)
+        fresh = noise_lib.uniform(tf.shape(x), keys[1])
+        restart = noise_lib.uniform([batch, 1, 1, 1], keys[2]) < self.reinit
         start = tf.where(restart, fresh, tf.gather(self.buffer, index))
         chains = self.langevin(start, self.langevin_steps, StatelessNoise(keys[3]))
-        self.buffer.assign(tf.tensor_scatter_nd_update(self.buffer, index[:, tf.newaxis], chains))
+        # Every replica writes all replicas' chains, so the buffer's copies stay equal.
+        self.buffer.assign(tf.tensor_scatter_nd_update(
+            self.buffer, gather_rows(index)[:, tf.newaxis], gather_rows(chains)))
         return chains
 
     def chain_from_data(self, x, seed):

@@ -43,8 +43,10 @@ from kerasgen.models.boltzmann.chains import (
     sample_endpoints,
 )
 from kerasgen.training.contrastive_divergence import ContrastiveDivergenceModel
+from kerasgen.utils import noise as noise_lib
 from kerasgen.utils import validation as val
 from kerasgen.utils.noise import StatelessNoise
+from kerasgen.utils.replicas import assign_rows, local_rows
 
 MAX_ENUMERATED_UNITS = 20
 
@@ -117,16 +119,16 @@ class BoltzmannMachine(ContrastiveDivergenceModel):
                                for i in range(3))
         v = tf.reshape(transforms.binarize(images, self.num_levels, seed=key_v),
                        [-1, self.num_dims])
-        h = tf.cast(tf.random.stateless_uniform([tf.shape(v)[0], self.hidden_units],
-                                                seed=key_h) < 0.5, tf.float32)
+        h = tf.cast(noise_lib.uniform([tf.shape(v)[0], self.hidden_units], key_h) < 0.5,
+                    tf.float32)
         return self.gibbs(tf.concat([v, h], -1), self.gibbs_steps, self.num_dims,
                           StatelessNoise(key_g))
 
     def negative_states(self, states, seed):
         """Free phase: the persistent chains, advanced and kept."""
-        chains = self.gibbs(self.chains, self.gibbs_steps, 0, StatelessNoise(seed))
-        self.chains.assign(chains)
-        return chains
+        chains = self.gibbs(local_rows(self.chains, "num_chains"), self.gibbs_steps, 0,
+                            StatelessNoise(seed))
+        return assign_rows(self.chains, chains)
 
     def chain_from_data(self, states, seed):
         return self.gibbs(states, self.gibbs_steps, 0, StatelessNoise(seed))

@@ -58,6 +58,7 @@ from kerasgen.models.boltzmann.chains import (
 from kerasgen.training.contrastive_divergence import ContrastiveDivergenceModel
 from kerasgen.utils import validation as val
 from kerasgen.utils.noise import StatelessNoise
+from kerasgen.utils.replicas import assign_rows, local_rows
 
 VISIBLE_UNITS = ("bernoulli", "gaussian")
 
@@ -172,11 +173,11 @@ class RBM(ContrastiveDivergenceModel):
     def negative_states(self, v, seed):
         if not self.persistent:
             return self.chain_from_data(v, seed)
-        # Each step advances the chains by k sweeps and keeps their sampled state.
-        chains, _ = self.gibbs_with(self.chains, self.cd_steps, self.parameters(),
-                                    StatelessNoise(seed), mean_last=False)
-        self.chains.assign(chains)
-        return chains
+        # Each step advances the chains by k sweeps and keeps their sampled state (under
+        # tf.distribute each replica advances its share of the chains).
+        chains, _ = self.gibbs_with(local_rows(self.chains, "num_chains"), self.cd_steps,
+                                    self.parameters(), StatelessNoise(seed), mean_last=False)
+        return assign_rows(self.chains, chains)
 
     def chain_from_data(self, v, seed):
         return self.gibbs_with(v, self.cd_steps, self.parameters(), StatelessNoise(seed))[0]

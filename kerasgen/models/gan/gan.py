@@ -43,6 +43,7 @@ from kerasgen.networks import NETWORK_KINDS, NORMALIZATIONS, build_decoder, buil
 from kerasgen.networks import given_or_built
 from kerasgen.training.adversarial import AdversarialModel
 from kerasgen.training.adversarial_losses import ADVERSARIAL_LOSSES, gradient_penalty
+from kerasgen.utils import noise as noise_lib
 from kerasgen.utils import validation as v
 from kerasgen.utils.noise import SALT_LATENT, fixed_seed
 
@@ -171,7 +172,7 @@ class GAN(AdversarialModel):
         return tf.squeeze(self._run(self.discriminator, images, condition, training), -1)
 
     def _noise(self, batch_size, seed):
-        return tf.random.stateless_normal(tf.stack([batch_size, self.latent_dim]), seed=seed)
+        return noise_lib.normal(tf.stack([batch_size, self.latent_dim]), seed)
 
     # ------------------------------------------------------------------ losses
     def adversarial_d_loss(self, real, fakes, condition, seed, training=True):

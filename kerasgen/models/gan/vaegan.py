@@ -32,7 +32,11 @@ import keras
 import numpy as np  # noqa: F401  (used by the doctest)
 import tensorflow as tf
 
-from kerasgen.distributions.latent import diagonal_gaussian, kl_to_standard_normal
+from kerasgen.distributions.latent import (
+    diagonal_gaussian,
+    kl_to_standard_normal,
+    reparameterized_sample,
+)
 from kerasgen.models.gan.gan import GAN, nonnegative_weight
 from kerasgen.models.networked import CodecAPI
 from kerasgen.networks import build_encoder, given_or_built
@@ -83,7 +87,7 @@ class VAEGAN(CodecAPI, GAN):
     def _fakes(self, real, condition, seed, training):
         """(q(z | x), reconstructions G(z ~ q), samples G(z ~ p))."""
         posterior = self.posterior(real, condition, training)
-        latents = posterior.sample(seed=seed + SALT_LATENT)
+        latents = reparameterized_sample(posterior, seed + SALT_LATENT)
         reconstructions = self.generate_model_space(latents, condition, training)
         samples = self.generate_model_space(
             self._noise(tf.shape(real)[0], seed + SALT_PRIOR), condition, training)

@@ -35,7 +35,11 @@ import keras
 import tensorflow as tf
 
 from kerasgen.distributions import get_likelihood
-from kerasgen.distributions.latent import diagonal_gaussian, kl_to_standard_normal
+from kerasgen.distributions.latent import (
+    diagonal_gaussian,
+    kl_to_standard_normal,
+    reparameterized_sample,
+)
 from kerasgen.distributions.latent import standard_normal
 from kerasgen.evaluation.likelihood import evaluate_log_likelihood, likelihood_metrics
 from kerasgen.models.networked import EncoderDecoderModel
@@ -90,7 +94,7 @@ class VAE(EncoderDecoderModel):
         condition = self.condition_of(labels)
         targets = self.likelihood.prepare_targets(images, seed=seed + SALT_BINARIZE)
         posterior = self.posterior(targets, condition)
-        latents = posterior.sample(seed=seed + SALT_LATENT)
+        latents = reparameterized_sample(posterior, seed + SALT_LATENT)
         reconstruction = -self.likelihood.log_prob(self.run_decoder(latents, condition),
                                                     targets)
         kl = self.kl_divergence(posterior)
