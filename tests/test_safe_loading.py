@@ -187,3 +187,17 @@ def test_command_line_refuses_a_truncated_model_in_one_line(saved_vae, tmp_path,
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("kerasgen: error: `DIR`"), lines
     assert "truncated" in lines[0] and str(run / "model.keras") in lines[0]
+
+
+def test_classifier_cache_is_written_whole_and_read_back_safely(tmp_path, spy):
+    from kerasgen.evaluation.classifier import get_classifier
+
+    trained = get_classifier("digits", directory=tmp_path, epochs=1)
+    assert [p.name for p in tmp_path.iterdir()] == ["classifier-digits-epochs1.keras"]
+    cached = get_classifier("digits", directory=tmp_path, epochs=1)
+    assert spy == [{"compile": True, "safe_mode": True}]
+    assert_weights_equal(trained.model, cached.model, atol=0)
+    path = tmp_path / "classifier-digits-epochs1.keras"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(ValueError, match="`path` .* which is truncated"):
+        get_classifier("digits", directory=tmp_path, epochs=1)

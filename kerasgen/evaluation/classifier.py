@@ -102,7 +102,9 @@ def get_classifier(dataset="digits", data_dir=None, directory=None, epochs=None,
         model.fit(transforms.scale_to_unit(images, info.num_levels).numpy(), labels,
                   batch_size=128, epochs=epochs, verbose=0)
         path.parent.mkdir(parents=True, exist_ok=True)
-        model.save(path)
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.keras")
+        model.save(partial)
+        os.replace(partial, path)  # an interrupted save never leaves a truncated cache file
     classifier = Classifier(model, info.num_levels)
     test_images, test_labels = data.load_arrays(dataset, "test", data_dir=data_dir,
                                                 max_examples=2000)
