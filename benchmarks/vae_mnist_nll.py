@@ -45,7 +45,7 @@ def main():
     test_images, _ = kerasgen.data.load_arrays("mnist", "test", data_dir=args.data_dir,
                                                max_examples=args.max_test_examples)
     if args.evaluate_only:
-        model = keras.models.load_model(args.evaluate_only)
+        model = kerasgen.load_model(args.evaluate_only)
         previous = RESULTS / "vae_mnist_training.json"
         training = json.loads(previous.read_text()) if previous.is_file() else {}
     else:

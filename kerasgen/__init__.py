@@ -11,3 +11,4 @@
 __version__ = "0.1.0"
 
 from kerasgen import data, distributions, evaluation, export, models, sampling, training  # noqa
+from kerasgen.models import load_model  # noqa: F401

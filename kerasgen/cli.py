@@ -54,12 +54,14 @@ def _run_dir(path):
 
 
 def _load_run(path):
-    import keras
-
-    import kerasgen  # noqa: F401  (registers the model classes)
+    from kerasgen.models import load_model
 
     run = json.loads((path / "run.json").read_text()) if (path / "run.json").is_file() else {}
-    return keras.models.load_model(path / "model.keras"), run
+    try:
+        model = load_model(path / "model.keras")
+    except ValueError as error:  # say which command-line argument it is about
+        raise UsageError(f"`DIR` {str(path)!r} holds no model this kerasgen loads: {error}")
+    return model, run
 
 
 def _write_preview(model, directory, images, seed=0, num=64):

@@ -83,14 +83,13 @@ def reference_outputs(model):
 
 
 def build(name, argv):
-    import keras
-
+    import kerasgen
     from kerasgen.cli import main
 
     command = ["train", *argv, "--out", str(HERE), "--name", name, "--no-export", "--verbose", "0"]
     if main(command) != 0:
         sys.exit(f"training {name} failed")
-    model = keras.models.load_model(HERE / name / "model.keras")
+    model = kerasgen.load_model(HERE / name / "model.keras")
     reference = {k: v.round(6).tolist() for k, v in reference_outputs(model).items()}
     (HERE / name / "reference.json").write_text(json.dumps(reference))
     run = json.loads((HERE / name / "run.json").read_text())

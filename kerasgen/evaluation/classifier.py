@@ -31,6 +31,7 @@ import numpy as np
 from scipy import linalg
 
 from kerasgen.data import transforms
+from kerasgen.models.loading import load_keras
 from kerasgen.utils.validation import check_positive_int, fail
 
 FEATURES_LAYER = "features"
@@ -90,7 +91,7 @@ def get_classifier(dataset="digits", data_dir=None, directory=None, epochs=None,
                      if value not in (None, 0))
     path = cache_dir(directory) / f"classifier-{dataset}{suffix}.keras"
     if path.is_file():
-        model = keras.models.load_model(path)
+        model = load_keras(path)  # checked, safe_mode=True
     else:
         images, labels = data.load_arrays(dataset, "train", data_dir=data_dir)
         keras.utils.set_random_seed(seed)
@@ -101,7 +102,9 @@ def get_classifier(dataset="digits", data_dir=None, directory=None, epochs=None,
         model.fit(transforms.scale_to_unit(images, info.num_levels).numpy(), labels,
                   batch_size=128, epochs=epochs, verbose=0)
         path.parent.mkdir(parents=True, exist_ok=True)
-        model.save(path)
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.keras")
+        model.save(partial)
+        os.replace(partial, path)  # an interrupted save never leaves a truncated cache file
     classifier = Classifier(model, info.num_levels)
     test_images, test_labels = data.load_arrays(dataset, "test", data_dir=data_dir,
                                                 max_examples=2000)

@@ -2,7 +2,8 @@
 
 - the data contract: integer images ``[H, W, C]`` in ``[0, num_levels - 1]``, optional labels;
 - input checks that raise ``ValueError`` before any work (``fit`` checks the first batch);
-- the config every family extends (``image_shape``, ``num_levels``, ``num_classes``, ``seed``);
+- the config every family extends (``image_shape``, ``num_levels``, ``num_classes``, ``seed``,
+  and the ``format_version`` that `kerasgen.models.load_model` checks);
 - ``serving_endpoints()`` / ``tflite_endpoints()``: the one place a model names what it exports,
   read by ``kerasgen.export`` for every family alike.
 """
@@ -15,6 +16,11 @@ import tensorflow as tf
 
 from kerasgen.export.endpoints import Endpoint
 from kerasgen.utils import validation as v
+
+# Version of the saved-model format (the config layout) this kerasgen writes. Raise it when a
+# change to a config would be misread by an older kerasgen: `kerasgen.models.load_model` refuses
+# files of a larger version. Files written before it existed count as version 1.
+FORMAT_VERSION = 1
 
 
 def unpack(data):
@@ -50,6 +56,7 @@ class GenerativeModel(keras.Model):
     """
 
     def __init__(self, image_shape=(8, 8, 1), num_levels=17, num_classes=None, seed=0, **kwargs):
+        kwargs.pop("format_version", None)  # written by get_config, checked by load_model
         super().__init__(**kwargs)
         self.image_shape = v.check_image_shape("image_shape", image_shape)
         if isinstance(num_levels, bool) or not isinstance(num_levels, numbers.Integral) \
@@ -100,7 +107,8 @@ class GenerativeModel(keras.Model):
     def get_config(self):
         config = super().get_config()
         config.update(image_shape=list(self.image_shape), num_levels=self.num_levels,
-                      num_classes=self.num_classes, seed=self.seed)
+                      num_classes=self.num_classes, seed=self.seed,
+                      format_version=FORMAT_VERSION)
         return config
 
     # ------------------------------------------------------------------ input checks
