@@ -53,6 +53,28 @@ def _run_dir(path):
     return path
 
 
+def _image_dataset(name):
+    """The `ImageDatasetInfo` of ``--data`` `name` (a one-line error naming ``--data``)."""
+    from kerasgen import data
+
+    if name not in data.list_datasets():
+        raise UsageError(f"`--data` must be one of {', '.join(data.list_datasets())} for an "
+                         f"image model (spoken_digit or wav for wavenet); received {name!r}.")
+    return data.dataset_info(name)
+
+
+def _check_run_name(args):
+    """``--out`` and ``--name`` name a folder that can be written, checked before training."""
+    from kerasgen.utils.validation import check_output_path
+
+    if args.name is not None and (not args.name or args.name in (".", "..")
+                                  or "/" in args.name or os.sep in args.name):
+        raise UsageError(f"`--name` must be one folder name (no '/'); received {args.name!r}.")
+    check_output_path("--out", args.out, kind="folder")
+    check_output_path("--out", pathlib.Path(args.out) / (args.name or f"{args.model}-"
+                                                          f"{args.data}"), kind="folder")
+
+
 def _load_run(path):
     from kerasgen.models import load_model
 
@@ -96,6 +118,7 @@ def cmd_train(args):
     from kerasgen import cli_audio
     from kerasgen.models.registry import MODELS
 
+    _check_run_name(args)
     if cli_audio.is_audio(args.data) or getattr(MODELS.get(args.model), "audio", False):
         model, train, test, preview = _audio_run(args)
     else:
@@ -108,7 +131,7 @@ def _image_run(args):
     from kerasgen import data
     from kerasgen.models.registry import create_model
 
-    model = create_model(args.model, data.dataset_info(args.data), _parse_set(args.set))
+    model = create_model(args.model, _image_dataset(args.data), _parse_set(args.set))
     train = data.load(args.data, "train", data_dir=args.data_dir, batch_size=args.batch_size,
                       max_examples=args.max_examples, seed=args.seed)
     test_images, _ = data.load_arrays(args.data, "test", data_dir=args.data_dir,
@@ -187,10 +210,21 @@ def cmd_sample(args):
         labels = args.labels if args.labels else [i % model.num_classes for i in range(args.num)]
         if len(labels) != args.num:
             raise UsageError(f"`--labels` must give {args.num} labels; received {len(labels)}.")
+    elif args.labels:
+        raise UsageError(f"`--labels` must be left out: `DIR` holds an unconditional "
+                         f"{type(model).__name__}; received {args.labels}.")
+    if args.length is not None and not cli_audio.is_audio_model(model):
+        raise UsageError(f"`--length` is an option of audio models; `DIR` holds a "
+                         f"{type(model).__name__}; received {args.length}.")
+    if args.out:
+        from kerasgen.utils.validation import check_output_path
+
+        check_output_path("--out", args.out,
+                          kind="folder" if cli_audio.is_audio_model(model) else "file")
     if cli_audio.is_audio_model(model):  # WAV files
         out = pathlib.Path(args.out) if args.out else directory / f"samples_seed{args.seed}"
         paths = cli_audio.write_samples(model, out, args.num, args.seed, args.length, labels,
-                                        args.temperature or 1.0)
+                                        1.0 if args.temperature is None else args.temperature)
         print(json.dumps({"wav_files": paths}, indent=2))
         return
     options = {k: getattr(args, k) for k in ("temperature", "truncation")
@@ -216,6 +250,7 @@ def cmd_evaluate(args):
                                             args.max_examples)))
         return
     name = args.data or run.get("data", "digits")
+    _image_dataset(name)
     data_dir = args.data_dir or run.get("data_dir")
     images, labels = data.load_arrays(name, "test", data_dir=data_dir,
                                       max_examples=args.max_examples)
@@ -257,6 +292,16 @@ def _positive_int(text):
     return value
 
 
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number; received {text!r}")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number; received {text!r}")
+    return value
+
+
 def build_parser():
     parser = _Parser(prog="kerasgen", description="Deep generative models for Keras 3.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -271,7 +316,7 @@ def build_parser():
     train.add_argument("--epochs", type=_positive_int, default=10)
     train.add_argument("--batch-size", type=_positive_int, default=64)
     train.add_argument("--max-examples", type=_positive_int, default=None)
-    train.add_argument("--learning-rate", type=float, default=None,
+    train.add_argument("--learning-rate", type=_positive_float, default=None,
                        help="default: the training style's (1e-3 likelihood, 2e-4 GAN)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="saved_models")

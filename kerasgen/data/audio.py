@@ -296,8 +296,10 @@ def write_wav(path, waveform, sample_rate):
     """Write float audio ``[T]`` in [-1, 1] as a 16-bit PCM mono WAV file (with
     ``tf.audio.encode_wav``); returns the path. Read it back with :func:`read_wav`."""
     waveform = np.asarray(waveform, np.float32)
-    if waveform.ndim != 1 or not waveform.size or not np.all(np.isfinite(waveform)):
+    if waveform.ndim != 1 or not waveform.size:
         fail("waveform", f"an array of shape {waveform.shape}", "finite mono audio [T], T > 0")
+    if not np.all(np.isfinite(waveform)):
+        fail("waveform", "NaN or infinite samples", "finite mono audio [T], T > 0")
     sample_rate = check_positive_int("sample_rate", sample_rate)
     contents = tf.audio.encode_wav(np.clip(waveform, -1.0, 1.0)[:, None], sample_rate)
     tf.io.write_file(str(path), contents)

@@ -92,7 +92,7 @@ def read_idx(path, name="path", expected_magic=None):
         fail(name, repr(path), "a path to an IDX file (.gz or uncompressed)")
     path = os.fspath(path)
     if not os.path.isfile(path):
-        state = "a folder, not a file" if os.path.isdir(path) else "does not exist"
+        state = "is a folder, not a file" if os.path.isdir(path) else "does not exist"
         fail(name, f"{path!r}, which {state}", "a path to an IDX file (.gz or uncompressed)")
 
     try:

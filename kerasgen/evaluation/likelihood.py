@@ -28,7 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.utils.noise import SALT_BINARIZE, fixed_seed
-from kerasgen.utils.validation import check_positive_int
+from kerasgen.utils.validation import check_int, check_positive_int
 
 _COMPILED = weakref.WeakKeyDictionary()
 
@@ -65,6 +65,8 @@ def evaluate_log_likelihood(model, images, labels=None, num_samples=1, seed=0,
     """
     num_samples = check_positive_int("num_samples", num_samples)
     batch_size = check_positive_int("batch_size", batch_size)
+    seed = check_int("seed", seed)
+    binarization_seed = check_int("binarization_seed", binarization_seed, allow_none=True)
     binarize = None if binarization_seed is None else fixed_seed(binarization_seed, SALT_BINARIZE)
     targets = model.likelihood.prepare_targets(tf.constant(images, tf.float32), seed=binarize)
     compute = _log_weights_function(model)

@@ -14,12 +14,15 @@ Inputs are recognized by name when example inputs are made (warm-up records, TFL
     temperature  1.0
 """
 
+import collections.abc
 import dataclasses
 import inspect
 from typing import Callable, Sequence
 
 import numpy as np
 import tensorflow as tf
+
+from kerasgen.utils.validation import fail
 
 
 @dataclasses.dataclass
@@ -40,10 +43,27 @@ class Endpoint:
     deterministic: bool = True
 
     def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            fail("name", repr(self.name), "a signature name such as 'sample' (a Python "
+                 "identifier)")
+        if not callable(self.function):
+            fail("function", repr(self.function), "a callable returning a dict of tensors")
+        if isinstance(self.input_signature, (str, bytes)) \
+                or not isinstance(self.input_signature, collections.abc.Sequence):
+            fail("input_signature", repr(self.input_signature), "a list of named tf.TensorSpecs")
+        names = []
         for spec in self.input_signature:
+            if not isinstance(spec, tf.TensorSpec):
+                fail("input_signature", f"{spec!r} in endpoint {self.name!r}",
+                     "a list of named tf.TensorSpecs")
             if not spec.name:
-                raise ValueError(f"Endpoint {self.name!r}: every input needs a name; "
-                                 f"received an unnamed spec {spec}.")
+                fail("input_signature", f"an unnamed spec {spec} in endpoint {self.name!r}",
+                     "named tf.TensorSpecs: every input needs a name")
+            names.append(spec.name)
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            fail("input_signature", f"inputs named {', '.join(map(repr, repeated))} more than "
+                 f"once in endpoint {self.name!r}", "one input per name")
 
     def positional(self):
         """The function with positional arguments, as ``ExportArchive`` calls it: each

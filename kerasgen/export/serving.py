@@ -16,6 +16,7 @@ Example:
     >>> # loaded.signatures["sample"](num_samples=tf.constant(4), seed=tf.constant(0))["images"]
 """
 
+import os
 import pathlib
 import shutil
 
@@ -23,9 +24,22 @@ import keras
 import tensorflow as tf
 
 from kerasgen.export.endpoints import example_inputs
-from kerasgen.utils.validation import check_positive_int, fail
+from kerasgen.utils.validation import (
+    check_bool,
+    check_existing_path,
+    check_output_path,
+    check_positive_int,
+    fail,
+)
 
 WARMUP_FILE = "tf_serving_warmup_requests"
+
+
+def check_exportable(model, method):
+    """`model` must be a kerasgen model that names its endpoints with `method`."""
+    if not callable(getattr(model, method, None)):
+        fail("model", f"a {type(model).__name__}, which has no {method}()",
+             "a kerasgen model (which names its export endpoints)")
 
 
 def write_archive(model, endpoints, path):
@@ -51,9 +65,15 @@ def export_serving(model, directory="saved_models", name=None, version=1, warmup
         warmup: write ``assets.extra/tf_serving_warmup_requests``.
         overwrite: replace an existing version directory (else a ValueError).
     """
+    check_exportable(model, "serving_endpoints")
     version = check_positive_int("version", version)
+    directory = check_output_path("directory", directory, kind="folder")
+    if name is not None and (not isinstance(name, str) or not name or name in (".", "..")
+                             or "/" in name or os.sep in name):
+        fail("name", repr(name), "None or a model name that is one folder name (no '/')")
     name = name or type(model).__name__.lower()
-    path = pathlib.Path(directory) / name / str(version)
+    warmup, overwrite = check_bool("warmup", warmup), check_bool("overwrite", overwrite)
+    path = check_output_path("directory", directory / name / str(version), kind="folder")
     if path.exists():
         if not overwrite:
             fail("version", f"{version}, which already exists at {path}",
@@ -88,7 +108,8 @@ def read_warmup_requests(path):
     """The ``PredictRequest``s stored in a version directory's warm-up file."""
     from tensorflow_serving.apis import prediction_log_pb2
 
-    target = pathlib.Path(path) / "assets.extra" / WARMUP_FILE
+    target = check_existing_path("path", path, "folder", f"assets.extra/{WARMUP_FILE}") \
+        / "assets.extra" / WARMUP_FILE
     requests = []
     for record in tf.data.TFRecordDataset(str(target)):
         log = prediction_log_pb2.PredictionLog.FromString(record.numpy())
@@ -101,6 +122,7 @@ def replay_warmup_requests(path):
 
     Returns ``[(signature_name, outputs)]``.
     """
+    check_existing_path("path", path, "folder", "saved_model.pb")
     loaded = tf.saved_model.load(str(path))
     results = []
     for request in read_warmup_requests(path):

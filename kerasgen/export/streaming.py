@@ -44,7 +44,12 @@ def synthesize(path_or_bytes, num_levels, length, num_samples=1, seed=0, uniform
     num_levels = check_positive_int("num_levels", num_levels)
     block_size = check_positive_int("block_size", block_size)
     signature = "step" if block_size == 1 else "block"
-    runner = interpreter(path_or_bytes, num_threads).get_signature_runner(signature)
+    model = interpreter(path_or_bytes, num_threads)
+    if signature not in model.get_signature_list():
+        fail("path_or_bytes", f"a TFLite model without a {signature!r} signature (it has "
+             f"{', '.join(map(repr, model.get_signature_list()))})",
+             "a WaveNet's TFLite file (kerasgen.export.export_tflite of a WaveNet)")
+    runner = model.get_signature_runner(signature)
     details = runner.get_input_details()
     width = int(details["uniforms"]["shape"][-1])
     if uniforms is None:

@@ -20,7 +20,17 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.export.endpoints import example_inputs
-from kerasgen.export.serving import write_archive
+from kerasgen.export.serving import check_exportable, write_archive
+from kerasgen.utils.validation import (
+    as_array,
+    check_bool,
+    check_existing_path,
+    check_int,
+    check_output_path,
+    check_positive_float,
+    check_positive_int,
+    fail,
+)
 
 
 class TFLiteMismatchError(AssertionError):
@@ -39,15 +49,61 @@ def interpreter(path_or_bytes, num_threads=None):
     default)."""
     from ai_edge_litert.interpreter import Interpreter
 
+    if num_threads is not None:
+        num_threads = check_positive_int("num_threads", num_threads)
+    expected = "a TFLite file (or its bytes)"
     if isinstance(path_or_bytes, (bytes, bytearray)):
-        return Interpreter(model_content=bytes(path_or_bytes), num_threads=num_threads)
-    return Interpreter(model_path=str(path_or_bytes), num_threads=num_threads)
+        content = bytes(path_or_bytes)
+    else:
+        path = check_existing_path("path_or_bytes", path_or_bytes, "file")
+        content = path.read_bytes()
+    # A TFLite flatbuffer carries the identifier "TFL3" at bytes 4..8.
+    if content[4:8] != b"TFL3":
+        shown = repr(path_or_bytes) if not isinstance(path_or_bytes, (bytes, bytearray)) \
+            else f"{len(content)} bytes"
+        fail("path_or_bytes", f"{shown}, which is not a TFLite flatbuffer", expected)
+    return Interpreter(model_content=content, num_threads=num_threads)
+
+
+def check_signature_inputs(runner, signature, inputs):
+    """The `inputs` of one signature as arrays: every input named, of its rank and fixed
+    sizes (a ValueError naming the input otherwise, instead of the interpreter's)."""
+    details = runner.get_input_details()
+    unknown, missing = sorted(set(inputs) - set(details)), sorted(set(details) - set(inputs))
+    if unknown or missing:
+        fail("inputs", f"{sorted(inputs)} for signature {signature!r}",
+             f"exactly its inputs {sorted(details)}")
+    arrays = {}
+    for key, value in inputs.items():
+        expected_shape = [int(d) for d in details[key]["shape_signature"]]
+        shown = ", ".join("N" if d < 0 else str(d) for d in expected_shape)
+        array = as_array(key, value, f"an array of shape [{shown}]")
+        if array.ndim != len(expected_shape) or any(
+                d >= 0 and d != a for d, a in zip(expected_shape, array.shape)):
+            fail(key, f"an array of shape {array.shape}", f"an array of shape [{shown}] "
+                 f"(input of signature {signature!r})")
+        arrays[key] = array.astype(details[key]["dtype"]) if np.can_cast(
+            array.dtype, details[key]["dtype"], "same_kind") else array
+        if arrays[key].dtype != details[key]["dtype"]:
+            fail(key, f"an array of dtype {array.dtype}",
+                 f"dtype {np.dtype(details[key]['dtype']).name} (input of {signature!r})")
+    return arrays
+
+
+def signature_runner(path_or_bytes, signature, num_threads=None):
+    """The runner of one signature, or a ValueError listing those the file has."""
+    model = interpreter(path_or_bytes, num_threads)
+    signatures = list(model.get_signature_list())
+    if signature not in signatures:
+        fail("signature", repr(signature), "one of the file's signatures: "
+             + ", ".join(repr(s) for s in signatures))
+    return model.get_signature_runner(signature)
 
 
 def run_tflite(path_or_bytes, signature, **inputs):
     """Run one signature of a TFLite model; returns a dict of NumPy outputs."""
-    runner = interpreter(path_or_bytes).get_signature_runner(signature)
-    return runner(**{k: np.asarray(v) for k, v in inputs.items()})
+    runner = signature_runner(path_or_bytes, signature)
+    return runner(**check_signature_inputs(runner, signature, inputs))
 
 
 def export_tflite(model, path, check=True, atol=1e-5, batch_size=3):
@@ -57,11 +113,15 @@ def export_tflite(model, path, check=True, atol=1e-5, batch_size=3):
     difference from TensorFlow (None for random signatures). Raises `TFLiteMismatchError`
     when `check` is set and a signature disagrees.
     """
+    check_exportable(model, "tflite_endpoints")
+    path = check_output_path("path", path, kind="file")
+    check = check_bool("check", check)
+    atol = check_positive_float("atol", atol)
+    batch_size = check_positive_int("batch_size", batch_size)
     endpoints = model.tflite_endpoints()
     with tempfile.TemporaryDirectory() as tmp:
         write_archive(model, endpoints, pathlib.Path(tmp) / "tflite_source")
         content = convert(pathlib.Path(tmp) / "tflite_source", [e.name for e in endpoints])
-    path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
     report = compare_with_keras(model, content, endpoints, atol=atol if check else None,
@@ -71,6 +131,11 @@ def export_tflite(model, path, check=True, atol=1e-5, batch_size=3):
 
 def compare_with_keras(model, path_or_bytes, endpoints=None, atol=1e-5, batch_size=3, seed=0):
     """Largest absolute TFLite - TensorFlow difference per signature (see `export_tflite`)."""
+    check_exportable(model, "tflite_endpoints")
+    if atol is not None:
+        atol = check_positive_float("atol", atol)
+    batch_size = check_positive_int("batch_size", batch_size)
+    check_int("seed", seed)
     endpoints = endpoints or model.tflite_endpoints()
     report = {}
     for endpoint in endpoints:

@@ -122,6 +122,9 @@ class GenerativeModel(keras.Model):
         """Class labels ``[N]``, or condition maps ``[N, *condition_shape]`` for models
         conditioned on a tensor; None for unconditional models."""
         if not self.is_conditional:
+            if labels is not None:
+                v.fail(name, f"labels ({v.describe(labels)})",
+                       f"None: this {type(self).__name__} is unconditional")
             return None
         if self.condition_shape is not None:
             return v.check_condition_maps(name, labels, self.condition_shape, count=count)
@@ -164,11 +167,18 @@ class GenerativeModel(keras.Model):
         elif x is None:
             v.fail(name, "None", "images as an array or a tf.data.Dataset")
         else:
-            images, labels = np.asarray(x), None if y is None else np.asarray(y)
-        self.check_images(images, name)
-        self.check_labels(labels, len(images), name=f"{name} labels")
+            images, labels = x, y
+        images = self.check_images(images, name)
+        if self.is_conditional:  # unconditional models ignore the labels of (x, y) data
+            self.check_labels(labels, len(images), name=f"{name} labels")
 
     def fit(self, x=None, y=None, validation_data=None, **kwargs):
+        if kwargs.get("batch_size") is not None:
+            v.check_positive_int("batch_size", kwargs["batch_size"])
+        if "epochs" in kwargs:
+            v.check_positive_int("epochs", kwargs["epochs"])
+        if kwargs.get("validation_split"):
+            v.check_probability("validation_split", kwargs["validation_split"])
         self._check_fit_data(x, y, "x")
         if validation_data is not None:
             vx, vy = unpack(validation_data) if isinstance(validation_data, (tuple, list)) \

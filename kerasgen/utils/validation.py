@@ -10,6 +10,8 @@ expected, before any work starts::
 """
 
 import numbers
+import os
+import pathlib
 
 import numpy as np
 
@@ -39,9 +41,61 @@ def check_non_negative_int(name, value):
 
 
 def check_positive_float(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        fail(name, repr(value), "a positive number")
+    """A positive finite real number (NaN and infinity are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0 \
+            or not np.isfinite(value):
+        fail(name, repr(value), "a positive finite number")
     return float(value)
+
+
+def check_finite_float(name, value):
+    """Any finite real number (a Python or NumPy number, or a scalar tensor)."""
+    try:
+        ok = not isinstance(value, (bool, str, bytes)) and value is not None
+        number = float(value) if ok else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not np.isfinite(number):
+        fail(name, repr(value), "a finite number")
+    return number
+
+
+def check_int(name, value, allow_none=False):
+    """An integer (seeds); None too when `allow_none`."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        fail(name, repr(value), "an integer or None" if allow_none else "an integer")
+    return int(value)
+
+
+def check_bool(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        fail(name, repr(value), "True or False")
+    return bool(value)
+
+
+def describe(value):
+    """A short description of an array-like value for error messages: its shape, or its
+    type when it has none."""
+    try:
+        return f"shape {np.shape(value)}"
+    except (ValueError, TypeError):
+        return f"a {type(value).__name__}"
+
+
+def as_array(name, value, expected):
+    """``np.asarray(value)``, or the standard error naming `name` when the value is None, is
+    ragged (nested lists of unequal lengths) or is no array at all."""
+    if value is None:
+        fail(name, "None", expected)
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:
+        fail(name, f"a value NumPy cannot make an array of ({error})", expected)
+    if array.dtype == object:
+        fail(name, f"an array of Python objects of shape {array.shape}", expected)
+    return array
 
 
 def check_probability(name, value, inclusive_high=False):
@@ -88,7 +142,8 @@ def check_images(name, images, image_shape, num_levels, integers=False):
 
     Works on NumPy arrays and eager tensors; returns a float32 NumPy array.
     """
-    array = np.asarray(images)
+    array = as_array(name, images, f"a batch of images of shape [N, "
+                     f"{', '.join(map(str, image_shape))}]")
     if array.ndim != 4 or tuple(array.shape[1:]) != tuple(image_shape):
         fail(name, f"an array of shape {array.shape}",
              f"a batch of images of shape [N, {', '.join(map(str, image_shape))}]")
@@ -110,11 +165,13 @@ def check_images(name, images, image_shape, num_levels, integers=False):
 
 def check_labels(name, labels, num_classes, count=None):
     """Integer class labels ``[N]`` in ``[0, num_classes)``; returns an int32 array."""
-    array = np.asarray(labels)
+    array = as_array(name, labels, "a vector of integer class labels")
     if array.ndim != 1:
         fail(name, f"an array of shape {array.shape}", "a vector of integer class labels")
     if count is not None and array.shape[0] != count:
         fail(name, f"{array.shape[0]} labels", f"{count} labels, one per example")
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        fail(name, f"an array of dtype {array.dtype}", "integer class labels")
     if array.size and not np.issubdtype(array.dtype, np.integer):
         if not np.all(np.equal(np.mod(array, 1), 0)):
             fail(name, f"non-integer values of dtype {array.dtype}", "integer class labels")
@@ -129,7 +186,7 @@ def check_condition_maps(name, maps, condition_shape, count=None):
         f"{tuple(condition_shape)}"
     if maps is None:
         fail(name, "None", expected + ": this model is conditional on a map per image")
-    array = np.asarray(maps)
+    array = as_array(name, maps, expected)
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         fail(name, f"an array of dtype {array.dtype}", expected)
     if array.ndim != len(condition_shape) + 1 or tuple(array.shape[1:]) != \
@@ -141,3 +198,41 @@ def check_condition_maps(name, maps, condition_shape, count=None):
     if not np.all(np.isfinite(array)):
         fail(name, "non-finite values (NaN or inf)", "finite condition maps")
     return array
+
+
+def check_output_path(name, path, kind="file"):
+    """A path to write a ``kind`` (``"file"`` or ``"folder"``) at: a str or ``os.PathLike``
+    that is not an existing entry of the other kind and has no existing file among its
+    parent folders. Returns a ``pathlib.Path``."""
+    expected = f"the path of a {kind} to write"
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)) or not str(path):
+        fail(name, repr(path), expected)
+    path = pathlib.Path(os.path.expanduser(os.fspath(path)))
+    if kind == "file" and path.is_dir():
+        fail(name, f"{str(path)!r}, which is a folder", expected)
+    if kind == "folder" and path.exists() and not path.is_dir():
+        fail(name, f"{str(path)!r}, which is a file", expected)
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                fail(name, f"{str(path)!r}, inside {str(parent)!r}, which is a file", expected)
+            break
+    return path
+
+
+def check_existing_path(name, path, kind="file", holding=None):
+    """An existing ``kind`` (``"file"`` or ``"folder"``); a folder must hold the relative
+    path `holding` when given. Returns a ``pathlib.Path``."""
+    expected = f"an existing {kind}" + (f" holding {holding}" if holding else "")
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)) or not str(path):
+        fail(name, repr(path), expected)
+    path = pathlib.Path(os.path.expanduser(os.fspath(path)))
+    if not path.exists():
+        fail(name, f"{str(path)!r}, which does not exist", expected)
+    if kind == "file" and not path.is_file():
+        fail(name, f"{str(path)!r}, which is a folder", expected)
+    if kind == "folder" and not path.is_dir():
+        fail(name, f"{str(path)!r}, which is a file", expected)
+    if holding and not (path / holding).exists():
+        fail(name, f"{str(path)!r}, which has no {holding}", expected)
+    return path

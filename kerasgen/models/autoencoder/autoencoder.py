@@ -96,7 +96,9 @@ class Autoencoder(EncoderDecoderModel):
     # ------------------------------------------------------------------ checked user API
     def anomaly_score(self, images, labels=None):
         """Per-example reconstruction mean squared error (pixels in [0, 1])."""
-        return self._score(self.check_images(images)).numpy()
+        images = self.check_images(images)
+        self.check_labels(labels, len(images))  # None: autoencoders are unconditional
+        return self._score(images).numpy()
 
     def reconstruction_error(self, images):
         """Mean reconstruction MSE over `images` (pixels in [0, 1])."""

@@ -161,6 +161,7 @@ class AutoregressiveImageModel(MaximumLikelihoodModel):
         threshold, or drawn with `binarization_seed`."""
         images = self.check_images(images)
         labels = self.check_labels(labels, len(images))
+        v.check_int("binarization_seed", binarization_seed, allow_none=True)
         return self._log_prob(images, labels, binarization_seed).numpy()
 
     def bits_per_dim(self, images, labels=None, binarization_seed=None):
@@ -172,6 +173,7 @@ class AutoregressiveImageModel(MaximumLikelihoodModel):
         where the model finds an image surprising."""
         images = self.check_images(images)
         labels = self.check_labels(labels, len(images))
+        v.check_int("binarization_seed", binarization_seed, allow_none=True)
         per_dim = self._per_dim_log_prob(images, labels, binarization_seed)
         return -tf.reduce_sum(per_dim, axis=-1).numpy()
 
@@ -188,6 +190,7 @@ class AutoregressiveImageModel(MaximumLikelihoodModel):
         num_samples = self.check_num_samples(num_samples)
         temperature = self._check_temperature(temperature)
         labels = self.check_labels(labels, num_samples)
+        cached = v.check_bool("cached", cached)
         uniforms = self._uniforms(num_samples, self.resolve_seed(seed))
         return self._draw_graph(uniforms, labels, temperature,
                                 cached and self.has_cached_sampler)
@@ -224,6 +227,7 @@ class AutoregressiveImageModel(MaximumLikelihoodModel):
                    f"[H, W], [N, H, W] or [N, H, W, C] matching images {images.shape}")
         temperature = self._check_temperature(temperature)
         labels = self.check_labels(labels, len(images))
+        cached = v.check_bool("cached", cached)
         known = self._targets(images)
         uniforms = self._uniforms(len(images), self.resolve_seed(seed))
         filled = self._draw_graph(uniforms, labels, temperature,

@@ -161,7 +161,7 @@ class PixelCNN(AutoregressiveImageModel):
         self.filters = v.check_positive_int("filters", filters)
         if self.filters < channels:
             v.fail("filters", repr(filters), f"at least the {channels} image channels")
-        self.num_layers = v.check_positive_int("num_layers", num_layers + 1) - 1
+        self.num_layers = v.check_non_negative_int("num_layers", num_layers)
         self.first_kernel_size = v.check_odd_int("first_kernel_size", first_kernel_size,
                                                  "an odd kernel size")
         self.network = PixelCNNNetwork(channels, self.filters, self.num_layers,

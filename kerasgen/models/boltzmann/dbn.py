@@ -267,6 +267,7 @@ class DBN(GenerativeModel):
     def evaluation_report(self, images, labels=None, **unused):
         """The mean `reconstruction_error` of ``images`` (a DBN has no tractable
         likelihood here)."""
+        images = self.check_images(images)
         return {"num_examples": int(len(images)),
                 "reconstruction_error": float(tf.reduce_mean(self.reconstruction_error(images)))}
 
@@ -291,6 +292,7 @@ class DBN(GenerativeModel):
         """A Keras classifier (uncompiled): images -> Rescaling -> Dense(H_l, sigmoid) from
         R_l, r_l for l < L, then the top RBM's W_L, c_L -> Dense(num_classes, softmax)."""
         num_classes = val.check_positive_int("num_classes", num_classes)
+        dropout = val.check_probability("dropout", dropout)
         layers = [keras.Input(self.image_shape), keras.layers.Flatten(),
                   keras.layers.Rescaling(1.0 / (self.num_levels - 1))]
         weights = [(k.numpy(), b.numpy()) for k, b in self.up]

@@ -157,6 +157,7 @@ class EnergyModel(ContrastiveDivergenceModel):
     def evaluation_report(self, images, labels=None, **unused):
         """Mean energy of the test images and of the model's own samples (equal energies
         mean the sampler reaches where the data is)."""
+        images = self.check_images(images)
         samples = self.sample(min(len(images), 100), langevin_steps=self.langevin_steps * 5,
                               seed=0)
         return {"num_examples": int(len(images)),

@@ -169,6 +169,7 @@ class BoltzmannMachine(ContrastiveDivergenceModel):
                           [-1, *self.image_shape])
 
     def evaluation_report(self, images, labels=None, **unused):
+        images = self.check_images(images)
         report = {"num_examples": int(len(images))}
         if self.num_units <= MAX_ENUMERATED_UNITS:
             binary = np.round(self.check_images(images) / (self.num_levels - 1)) \

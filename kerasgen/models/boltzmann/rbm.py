@@ -238,13 +238,14 @@ class RBM(ContrastiveDivergenceModel):
     def log_prob(self, images, log_partition):
         """log p(v) = -F(v) - log Z ``[N]`` given log Z (`kerasgen.evaluation.partition`).
         Bernoulli units: images must be binary (levels 0 and L - 1; `binarized` makes them)."""
+        log_partition = val.check_finite_float("log_partition", log_partition)
         if self.visible == "bernoulli":
             array = self.check_images(images)
             if not np.all((array == 0) | (array == self.num_levels - 1)):
                 val.fail("images", "non-binary images",
                          f"levels 0 and {self.num_levels - 1} only: p(v) of Bernoulli units "
                          "is defined on binary images (see RBM.binarized)")
-        return -self.free_energy(images) - float(log_partition)
+        return -self.free_energy(images) - log_partition
 
     def binarized(self, images):
         """Images thresholded at half the range: levels 0 or L - 1."""
@@ -295,6 +296,7 @@ class RBM(ContrastiveDivergenceModel):
         from kerasgen import data as data_module
         from kerasgen.evaluation.partition import ais_log_partition
 
+        val.check_positive_int("importance_samples", importance_samples)
         images = self.check_images(images)
         train = None
         if dataset is not None and self.visible == "bernoulli":

@@ -165,6 +165,7 @@ class VAE(EncoderDecoderModel):
                           **unused):
         """Test metrics (``kerasgen evaluate``): ``nll_nats`` (importance-weighted),
         ``elbo_nats``, ``bits_per_dim`` and ``reconstruction_mse`` (pixels in [0, 1])."""
+        v.check_positive_int("importance_samples", importance_samples)
         images = self.check_images(images)
         labels = self.check_labels(labels, len(images))
         report = likelihood_metrics(self, images, labels, num_samples=importance_samples,

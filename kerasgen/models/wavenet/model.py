@@ -186,7 +186,7 @@ class WaveNet(MaximumLikelihoodModel):
     # ------------------------------------------------------------------ data
     def check_images(self, audio, name="audio"):
         """Integer levels ``[B, T, 1]`` (or ``[B, T]``) in ``[0, num_levels)``; float32."""
-        array = np.asarray(audio)
+        array = v.as_array(name, audio, "audio levels [batch, samples, 1] (or [batch, samples])")
         if array.ndim == 2:
             array = array[..., None]
         if array.ndim != 3 or array.shape[-1] != 1 or array.shape[0] == 0 \
@@ -278,7 +278,11 @@ class WaveNet(MaximumLikelihoodModel):
         if features is None:
             v.fail("features", "None", f"log-mel features [{count}, frames, {self.num_mels}] "
                    "(model.features(audio) computes them): this model is locally conditioned")
-        array = np.asarray(features, np.float32)
+        array = v.as_array("features", features, f"log-mel features [{count}, frames, "
+                           f"{self.num_mels}]")
+        if not np.issubdtype(array.dtype, np.number):
+            v.fail("features", f"an array of dtype {array.dtype}", "real log-mel features")
+        array = array.astype(np.float32)
         frames = -(-length // self.hop_length)
         if array.ndim != 3 or array.shape[0] != count or array.shape[2] != self.num_mels \
                 or array.shape[1] < frames:
@@ -308,6 +312,7 @@ class WaveNet(MaximumLikelihoodModel):
         temperature = v.check_positive_float("temperature", temperature)
         labels = self.check_labels(labels, num_samples)
         features = self._check_features(features, num_samples, length)
+        cached = v.check_bool("cached", cached)
         if prime is not None:
             prime = self.check_images(prime, "prime")[..., 0]
             if len(prime) != num_samples or prime.shape[1] > length:
