@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.export.endpoints import Endpoint
+from kerasgen.training import resume
 from kerasgen.utils import validation as v
 
 # Version of the saved-model format (the config layout) this kerasgen writes. Raise it when a
@@ -190,6 +191,14 @@ class GenerativeModel(keras.Model):
             # Its input pipeline all-reduces elements, and collectives take no uint8.
             x, y = _widen_uint8(x), _widen_uint8(y)
             validation_data = _widen_uint8(validation_data)
+        backup = resume.find_backup(kwargs.get("callbacks"))
+        if backup is not None and not kwargs.get("validation_split"):
+            if not isinstance(x, tf.data.Dataset):
+                x = resume.as_dataset(self, x, y, kwargs.pop("batch_size", None),
+                                      kwargs.pop("shuffle", True))
+            kwargs.pop("shuffle", None)
+            return resume.fit_resumably(self, super().fit, x, backup,
+                                        validation_data=validation_data, **kwargs)
         return super().fit(x, y, validation_data=validation_data, **kwargs)
 
     def compile_with_defaults(self, learning_rate=None):

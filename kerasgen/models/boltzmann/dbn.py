@@ -33,6 +33,9 @@ Example:
     (None, 10)
 """
 
+import os
+import shutil
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -40,6 +43,7 @@ import tensorflow as tf
 from kerasgen.models.base import GenerativeModel, unpack
 from kerasgen.models.boltzmann.chains import check_chain_request, sample_endpoints
 from kerasgen.models.boltzmann.rbm import RBM
+from kerasgen.training import resume
 from kerasgen.utils import validation as val
 from kerasgen.utils.noise import StatelessNoise, step_seed
 
@@ -136,14 +140,30 @@ class DBN(GenerativeModel):
                                            "validation_data")
         history = keras.callbacks.History()
         history.history = {}
+        backup = resume.find_backup(kwargs.get("callbacks"))
         for n, rbm in enumerate(self.rbms):
+            done = None if backup is None else os.path.join(backup.backup_dir,
+                                                            f"rbm_{n}_done.weights.h5")
+            if done and os.path.exists(done):  # trained before an interruption
+                rbm.load_weights(done)
+                continue
             val_data = None if validation is None else (self.layer_inputs(validation, n),)
+            layer_kwargs = dict(kwargs)
+            if backup is not None:  # each RBM backs up (and resumes) in a folder of its own
+                layer_kwargs["callbacks"] = [_layer_backup(c, n) if c is backup else c
+                                             for c in kwargs["callbacks"]]
             result = rbm.fit(self.layer_inputs(images, n), epochs=epochs,
-                             validation_data=val_data, **kwargs)
+                             validation_data=val_data, **layer_kwargs)
+            if done:
+                os.makedirs(backup.backup_dir, exist_ok=True)
+                rbm.save_weights(done)
             for key, values in result.history.items():
                 history.history[f"rbm_{n}_{key}"] = values
-        for key, values in result.history.items():
-            history.history[key] = values
+                if n == len(self.rbms) - 1:
+                    history.history[key] = values
+        if backup is not None and backup.delete_checkpoint \
+                and os.path.exists(backup.backup_dir):
+            shutil.rmtree(backup.backup_dir)
         self.tie_directed_weights()
         return history
 
@@ -314,3 +334,10 @@ class DBN(GenerativeModel):
         config.update(hidden_units=list(self.hidden_units), cd_steps=self.cd_steps,
                       persistent=self.persistent, num_chains=self.num_chains)
         return config
+
+
+def _layer_backup(backup, layer):
+    """A copy of `backup` writing to ``<backup_dir>/rbm_<layer>``."""
+    return keras.callbacks.BackupAndRestore(
+        os.path.join(backup.backup_dir, f"rbm_{layer}"), save_freq=backup.save_freq,
+        double_checkpoint=backup.double_checkpoint, delete_checkpoint=backup.delete_checkpoint)

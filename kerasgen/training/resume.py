@@ -1,0 +1,99 @@
+"""Exact resume with ``keras.callbacks.BackupAndRestore``, also from the middle of an epoch.
+
+Keras restores the weights and optimizer of the last backup but restarts the interrupted epoch
+from its first batch (and a fresh dataset replays its first shuffle order), so a resumed run
+sees other batches than an uninterrupted one. kerasgen models fit with a ``BackupAndRestore``
+in their callbacks go through `fit_resumably` instead, which reads the data as one stream:
+
+    stream = x.repeat()             epoch e is the e-th pass (its e-th shuffle order)
+    step   = optimizer.iterations   batches already trained on (restored with the backup)
+    resume = stream.skip(step)      the rest of the interrupted epoch, then whole epochs
+
+(A seeded ``shuffle`` keeps its reshuffling state in the dataset object: the e-th pass over a
+fresh dataset has the same order in every process, which is what makes this exact. Keras'
+own epoch loop opens its passes differently, so a shuffled dataset is seen in another order
+with a ``BackupAndRestore`` than without one: the reference for a resumed run is the same
+command left uninterrupted.)
+
+Every noise draw is keyed on the step counter (`kerasgen.utils.noise`) and persistent chains are
+model variables, so weights, optimizer state, chains and noise all continue exactly where the
+backup left them. Arrays are turned into a dataset shuffled by the model's seed (Keras would
+shuffle them with the unseeded global generator).
+
+Example:
+    >>> # backup = keras.callbacks.BackupAndRestore("ckpt", save_freq=50)
+    >>> # model.fit(data, epochs=10, callbacks=[backup])    # interrupted at any step...
+    >>> # model.fit(data, epochs=10, callbacks=[backup])    # ...ends with the same weights
+"""
+
+import os
+
+import keras
+import tensorflow as tf
+
+from kerasgen.utils.validation import fail
+
+
+def find_backup(callbacks):
+    """The ``BackupAndRestore`` among `callbacks`, or None."""
+    found = [c for c in callbacks or () if isinstance(c, keras.callbacks.BackupAndRestore)]
+    return found[0] if found else None
+
+
+def as_dataset(model, x, y, batch_size, shuffle):
+    """Arrays ``x`` (and labels ``y``) as a batched dataset, reshuffled every epoch in an order
+    fixed by ``model.seed``."""
+    elements = x if y is None else (x, y)
+    data = tf.data.Dataset.from_tensor_slices(elements)
+    if shuffle:
+        data = data.shuffle(len(x), seed=model.seed, reshuffle_each_iteration=True)
+    return data.batch(batch_size or 32)
+
+
+def fit_resumably(model, fit, x, backup, epochs=1, initial_epoch=0, **kwargs):
+    """``fit(x, epochs, ...)`` restored from `backup` and continued on the batches the run had
+    not trained on (module docstring). `fit` is Keras' own ``Model.fit``."""
+    batches = int(x.cardinality())
+    if batches <= 0:
+        fail("x", "a dataset of unknown or infinite length" if batches < 0 else "an empty "
+             "dataset", "a finite dataset when fitting with BackupAndRestore (the epoch of "
+             "a restored step is step // batches per epoch)")
+    if os.path.exists(backup._weights_path):
+        backup.set_model(model)
+        backup._load_model()
+    step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+    epoch, batch = divmod(step, batches)
+    epoch = max(epoch, initial_epoch)
+    # A seeded shuffle draws each pass's order from state kept in the dataset object, so
+    # passes are counted, not recomputed: skipping through the first `step` batches advances
+    # that state exactly as the interrupted run did, and the second call's stream starts at
+    # the next pass.
+    history = None
+    skip = step
+    if batch and epoch < epochs:  # finish the interrupted epoch
+        history = _fit_from(model, fit, backup, x.repeat().skip(skip).take(batches - batch),
+                            epoch, epoch + 1, **kwargs)
+        epoch, skip = epoch + 1, 0
+    if epoch < epochs and not model.stop_training:
+        later = _fit_from(model, fit, backup, x.repeat().skip(skip), epoch, epochs,
+                          steps_per_epoch=batches, **kwargs)
+        history = _merged(history, later)
+    return history if history is not None else keras.callbacks.History()
+
+
+def _fit_from(model, fit, backup, data, first_epoch, epochs, **kwargs):
+    model._initial_epoch = None  # Keras would start from a stale restored epoch
+    backup._current_epoch = first_epoch  # the epoch its mid-epoch backups record
+    history = fit(data, epochs=epochs, initial_epoch=first_epoch, shuffle=False, **kwargs)
+    if os.path.exists(backup.backup_dir):  # delete_checkpoint=False: back up the end state
+        backup._save_model()
+    return history
+
+
+def _merged(first, second):
+    if first is None:
+        return second
+    for key, values in second.history.items():
+        first.history.setdefault(key, []).extend(values)
+    first.epoch += second.epoch
+    return first

@@ -1,0 +1,123 @@
+"""Exact resume for every family: a run interrupted mid-epoch and restarted with Keras'
+``BackupAndRestore`` ends with the weights of a run that was never interrupted.
+
+The data is reshuffled every epoch (seeded), the interruption falls in the middle of the second
+epoch, and the restart is a fresh model object that only sees the backup folder: weights,
+optimizer state (both optimizers of a GAN), persistent chains, replay buffers, BEGAN's k and the
+noise stream (keyed on the step counter) all have to come back.
+"""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerasgen import models
+from tests.helpers import assert_weights_equal, digits
+
+BATCHES_PER_EPOCH = 3
+INTERRUPT_AT_STEP = 4  # the second batch of the second epoch
+
+FAMILIES = {
+    "autoencoder": lambda: models.Autoencoder(latent_dim=4, hidden_units=(16,)),
+    "denoising-autoencoder": lambda: models.DenoisingAutoencoder(latent_dim=4,
+                                                                 hidden_units=(16,)),
+    "vae": lambda: models.VAE(latent_dim=2, hidden_units=(16,)),
+    "cvae": lambda: models.ConditionalVAE(num_classes=10, latent_dim=2, hidden_units=(16,)),
+    "dcgan": lambda: models.GAN(latent_dim=4, network="conv", normalization="batch",
+                                filters=(8, 16)),
+    "wgan-gp": lambda: models.GAN(latent_dim=4, hidden_units=(16,), loss="wasserstein",
+                                  gradient_penalty=10.0, d_steps=2),
+    "cgan": lambda: models.ConditionalGAN(num_classes=10, latent_dim=4, hidden_units=(16,)),
+    "vae-gan": lambda: models.VAEGAN(latent_dim=4, filters=(8, 16)),
+    "began": lambda: models.BEGAN(latent_dim=4, code_dim=8, filters=(8, 16)),
+    "pixelcnn": lambda: models.PixelCNN(filters=8, num_layers=1, first_kernel_size=3),
+    "pixelcnn++": lambda: models.PixelCNNPlusPlus(filters=8, num_resnet=1, num_hierarchies=2,
+                                                  num_mixtures=2, dropout=0.5),
+    "pixelrnn": lambda: models.PixelRNN(layer="row", hidden_units=3, num_layers=1,
+                                        first_kernel_size=3),
+    "rbm-pcd": lambda: models.RBM(hidden_units=12, persistent=True, num_chains=8),
+    "gaussian-rbm": lambda: models.GaussianRBM(hidden_units=6),
+    "boltzmann-machine": lambda: models.BoltzmannMachine(hidden_units=3, num_chains=8),
+    "ebm": lambda: models.EnergyModel(hidden_units=(8,), langevin_steps=3, buffer_size=16),
+    "dbn": lambda: models.DBN(hidden_units=(12, 6)),
+}
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Raise after the training step numbered `at_step` (counted over the whole run)."""
+
+    def __init__(self, at_step):
+        super().__init__()
+        self.at_step = at_step
+
+    def on_train_batch_end(self, batch, logs=None):
+        steps = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
+        if steps >= self.at_step:
+            raise KeyboardInterrupt(f"interrupted after step {steps}")
+
+
+def _data(model):
+    images, labels = digits(32 * BATCHES_PER_EPOCH)
+    elements = (images, labels) if model.is_conditional else images
+    return tf.data.Dataset.from_tensor_slices(elements).shuffle(
+        len(images), seed=7, reshuffle_each_iteration=True).batch(32)
+
+
+def _make(family):
+    model = FAMILIES[family]()
+    model.compile_with_defaults()
+    return model
+
+
+def _fit(model, callbacks=()):
+    if isinstance(model, models.DBN):  # greedy: arrays, one epoch per RBM
+        images, _ = digits(32 * BATCHES_PER_EPOCH)
+        return model.fit(images, epochs=2, batch_size=32, verbose=0, callbacks=list(callbacks))
+    return model.fit(_data(model), epochs=2, verbose=0, callbacks=list(callbacks))
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_interrupted_and_resumed_equals_uninterrupted(family, tmp_path):
+    keras.utils.set_random_seed(0)
+    straight = _make(family)  # the same command, never interrupted
+    initial = straight.get_weights()
+    _fit(straight, [keras.callbacks.BackupAndRestore(str(tmp_path / "unused"), save_freq=1)])
+
+    backup = tmp_path / "backup"
+    interrupted = _make(family)
+    interrupted.set_weights(initial)
+    # DBN: the first RBM's 6 steps finish, the second RBM is interrupted at its step 4.
+    at_step = INTERRUPT_AT_STEP
+    with pytest.raises(KeyboardInterrupt):
+        _fit(interrupted, [keras.callbacks.BackupAndRestore(str(backup), save_freq=1),
+                           _DbnAwareInterrupt(at_step) if family == "dbn"
+                           else Interrupt(at_step)])
+    assert backup.exists()
+
+    resumed = _make(family)  # a fresh object: everything must come from the backup
+    history = _fit(resumed, [keras.callbacks.BackupAndRestore(str(backup), save_freq=1)])
+    assert not backup.exists()  # deleted once training completed
+    moved = max(np.abs(a - b).max() for a, b in zip(straight.get_weights(), initial))
+    assert moved > 1e-3
+    assert_weights_equal(straight, resumed, atol=1e-6)
+    if family != "dbn":
+        steps = int(keras.ops.convert_to_numpy(resumed.optimizer.iterations))
+        assert steps == 2 * BATCHES_PER_EPOCH
+        assert history.epoch == [1]  # only the rest of the interrupted epoch ran here
+
+
+class _DbnAwareInterrupt(keras.callbacks.Callback):
+    """Interrupt the DBN's second RBM (the first one's training completes)."""
+
+    def __init__(self, at_step):
+        super().__init__()
+        self.at_step, self.calls = at_step, 0
+
+    def on_train_begin(self, logs=None):
+        self.calls += 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        steps = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
+        if self.calls >= 2 and steps >= self.at_step:
+            raise KeyboardInterrupt(f"interrupted the second RBM after step {steps}")
