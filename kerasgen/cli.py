@@ -14,6 +14,7 @@ TF Serving ``model_base_path``. Bad arguments exit with status 2 and one line on
 
 import argparse
 import ast
+import contextlib
 import inspect
 import json
 import os
@@ -118,11 +119,16 @@ def cmd_train(args):
     from kerasgen import cli_audio
     from kerasgen.models.registry import MODELS
 
+    from kerasgen.training.distribute import make_strategy
+
     _check_run_name(args)
-    if cli_audio.is_audio(args.data) or getattr(MODELS.get(args.model), "audio", False):
-        model, train, test, preview = _audio_run(args)
-    else:
-        model, train, test, preview = _image_run(args)
+    strategy = make_strategy(args.strategy)  # before any other TensorFlow work
+    with strategy.scope() if strategy else contextlib.nullcontext():
+        if cli_audio.is_audio(args.data) or getattr(MODELS.get(args.model), "audio", False):
+            model, train, test, preview = _audio_run(args)
+        else:
+            model, train, test, preview = _image_run(args)
+        model.compile_with_defaults(args.learning_rate)
     _fit_and_write(args, model, train, test, preview)
 
 
@@ -132,12 +138,16 @@ def _image_run(args):
     from kerasgen.models.registry import create_model
 
     model = create_model(args.model, _image_dataset(args.data), _parse_set(args.set))
+    # Multi-worker input pipelines fail on a smaller last batch (PerReplica conversion).
+    whole = args.strategy == "multi-worker"
     train = data.load(args.data, "train", data_dir=args.data_dir, batch_size=args.batch_size,
-                      max_examples=args.max_examples, seed=args.seed)
+                      max_examples=args.max_examples, seed=args.seed, drop_remainder=whole,
+                      with_labels=model.is_conditional or not whole)
     test_images, _ = data.load_arrays(args.data, "test", data_dir=args.data_dir,
                                       max_examples=args.max_examples)
     test = data.load(args.data, "test", data_dir=args.data_dir, batch_size=args.batch_size,
-                     max_examples=args.max_examples)
+                     max_examples=args.max_examples, drop_remainder=whole,
+                     with_labels=model.is_conditional or not whole)
 
     def preview(directory):
         return {"preview": str(_write_preview(model, directory, test_images, seed=args.seed))}
@@ -174,22 +184,33 @@ def _audio_run(args):
 def _fit_and_write(args, model, train, test, preview):
     """Train, then write model.keras, the preview, run.json and (unless --no-export) the
     TF Serving and TFLite exports under ``OUT/NAME``; print what was written as JSON."""
+    import keras
+    import numpy as np
+
     from kerasgen.training import NaNGuard
+    from kerasgen.training.distribute import is_chief, writable_directory
 
     name = args.name or f"{args.model}-{args.data}"
-    directory = pathlib.Path(args.out) / name
+    # Other workers of a multi-worker run write their copies to a scratch folder.
+    directory = writable_directory(pathlib.Path(args.out) / name, model.distribute_strategy)
     directory.mkdir(parents=True, exist_ok=True)
-    model.compile_with_defaults(args.learning_rate)
+    # An interrupted run started again with the same command resumes from its last backup.
+    backup = keras.callbacks.BackupAndRestore(
+        str(directory / "backup"), save_freq=args.backup_every or "epoch")
     start = time.perf_counter()
-    history = model.fit(train, validation_data=test, epochs=args.epochs, callbacks=[NaNGuard()],
-                        verbose=args.verbose)
+    history = model.fit(train, validation_data=test, epochs=args.epochs,
+                        callbacks=[backup, NaNGuard()], verbose=args.verbose)
     seconds = time.perf_counter() - start
     model.save(directory / "model.keras")
+    if not is_chief(model.distribute_strategy):
+        print(json.dumps({"run_dir": str(directory), "worker": True}))
+        return
     previews = preview(directory)
     run = {"model": args.model, "data": args.data, "data_dir": args.data_dir,
            "epochs": len(history.history.get("loss", [])), "batch_size": args.batch_size,
            "train_seconds": round(seconds, 2), "overrides": _parse_set(args.set),
-           "final": {k: float(v[-1]) for k, v in history.history.items()}}
+           "strategy": args.strategy,
+           "final": {k: float(np.ravel(v[-1])[0]) for k, v in history.history.items()}}
     (directory / "run.json").write_text(json.dumps(run, indent=2))
     written = _export(model, directory, name, "all", 1) if args.export else {}
     print(json.dumps({"run_dir": str(directory), **previews, **written,
@@ -325,6 +346,11 @@ def build_parser():
                        help="override a hyperparameter (repeatable)")
     train.add_argument("--no-export", dest="export", action="store_false")
     train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
+    train.add_argument("--strategy", default="none", choices=("none", "mirrored", "multi-worker"),
+                       help="tf.distribute strategy: mirrored = every device of this machine; "
+                            "multi-worker = one process per machine, each with its TF_CONFIG")
+    train.add_argument("--backup-every", type=_positive_int, default=None, metavar="STEPS",
+                       help="back up for resume every STEPS steps (default: every epoch)")
     train.set_defaults(func=cmd_train)
 
     sample = sub.add_parser("sample", help="write a grid of samples from a trained model")

@@ -139,3 +139,100 @@ def test_replicas_draw_their_rows_of_the_one_device_noise(results):
 def test_persistent_chains_must_split_evenly_across_replicas(results):
     message = results["odd_chains_error"]
     assert message is not None and "num_chains" in message and "7" in message
+
+
+# ---------------------------------------------------------------- two workers on 127.0.0.1
+
+def _free_ports(count):
+    import socket
+
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def _run_workers(argv, timeout=600):
+    """Start `argv` as two workers of one cluster (TF_CONFIG per process); their stdouts."""
+    import os
+
+    workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
+    processes = []
+    for index in range(2):
+        config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+        env = dict(os.environ, TF_CONFIG=json.dumps(config), TF_CPP_MIN_LOG_LEVEL="3")
+        processes.append(subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, text=True))
+    outputs = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=timeout)
+        assert process.returncode == 0, stderr[-3000:]
+        outputs.append(stdout)
+    return outputs
+
+
+WORKER_SCRIPT = r"""
+import hashlib, json
+from kerasgen.training.distribute import make_strategy
+strategy = make_strategy("multi-worker")
+import numpy as np, tensorflow as tf, kerasgen
+from kerasgen.models import GAN, RBM
+images, _ = kerasgen.data.load_arrays("digits", max_examples=128)
+out = {}
+for name, make in [("dcgan", lambda: GAN(latent_dim=4, network="conv", normalization="batch",
+                                         filters=(8, 16))),
+                   ("rbm-pcd", lambda: RBM(hidden_units=12, persistent=True, num_chains=8))]:
+    with strategy.scope():
+        model = make()
+        model.compile_with_defaults()
+    start = [w.copy() for w in model.get_weights()]
+    data = tf.data.Dataset.from_tensor_slices(images).batch(32, drop_remainder=True)
+    model.fit(data, epochs=2, verbose=0)
+    weights = model.get_weights()
+    out[name] = {"hash": hashlib.sha256(b"".join(w.tobytes() for w in weights)).hexdigest(),
+                 "moved": max(float(np.abs(a - b).max()) for a, b in zip(weights, start))}
+print("RESULT " + json.dumps(out))
+"""
+
+
+def test_two_local_workers_end_with_identical_weights():
+    outputs = _run_workers([sys.executable, "-c", WORKER_SCRIPT])
+    results = [json.loads(line[len("RESULT "):]) for out in outputs
+               for line in out.splitlines() if line.startswith("RESULT ")]
+    assert len(results) == 2
+    for family in ("dcgan", "rbm-pcd"):
+        assert results[0][family]["moved"] > 1e-3
+        assert results[0][family]["hash"] == results[1][family]["hash"], family
+
+
+def test_command_line_trains_on_two_workers(tmp_path):
+    import keras
+
+    from kerasgen.models import load_model
+
+    outputs = _run_workers([sys.executable, "-m", "kerasgen.cli", "train", "vae", "--strategy",
+                            "multi-worker", "--epochs", "2", "--max-examples", "256",
+                            "--no-export", "--verbose", "0", "--out", str(tmp_path)])
+    runs = [json.loads(out[out.index("{"):]) for out in outputs]
+    chief, worker = sorted(runs, key=lambda run: "worker" in run)
+    assert chief["run_dir"] == str(tmp_path / "vae-digits") and "worker" not in chief
+    assert worker["worker"] and worker["run_dir"] != chief["run_dir"]
+    models = [load_model(f"{run['run_dir']}/model.keras") for run in (chief, worker)]
+    for a, b in zip(*(m.get_weights() for m in models)):
+        np.testing.assert_array_equal(a, b)
+    assert "strategy" in (tmp_path / "vae-digits" / "run.json").read_text()
+    keras.backend.clear_session()
+
+
+def test_multi_worker_option_without_tf_config_is_a_one_line_error(capsys, monkeypatch):
+    from kerasgen.cli import main
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    assert main(["train", "vae", "--strategy", "multi-worker", "--epochs", "1"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and "TF_CONFIG" in error
+    assert main(["train", "vae", "--strategy", "parameter-server"]) == 2
+    assert "--strategy" in capsys.readouterr().err

@@ -192,7 +192,7 @@ class GenerativeModel(keras.Model):
             x, y = _widen_uint8(x), _widen_uint8(y)
             validation_data = _widen_uint8(validation_data)
         backup = resume.find_backup(kwargs.get("callbacks"))
-        if backup is not None and not kwargs.get("validation_split"):
+        if backup is not None and resume.can_resume_exactly(self, x, kwargs):
             if not isinstance(x, tf.data.Dataset):
                 x = resume.as_dataset(self, x, y, kwargs.pop("batch_size", None),
                                       kwargs.pop("shuffle", True))

@@ -65,7 +65,7 @@ class NaNGuard(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
         for key in self._watched(logs):
-            value = float(logs[key])
+            value = float(np.ravel(logs[key])[0])  # rank-1 under multi-worker strategies
             if not math.isfinite(value):
                 self.stopped_on = (key, value, batch)
                 print(f"NaNGuard: non-finite {key} = {value} at batch {batch}; stopping.")

@@ -18,7 +18,9 @@ command left uninterrupted.)
 Every noise draw is keyed on the step counter (`kerasgen.utils.noise`) and persistent chains are
 model variables, so weights, optimizer state, chains and noise all continue exactly where the
 backup left them. Arrays are turned into a dataset shuffled by the model's seed (Keras would
-shuffle them with the unseeded global generator).
+shuffle them with the unseeded global generator). Datasets of unknown length, fits with
+``validation_split`` or ``steps_per_epoch``, and multi-worker runs get Keras' own (epoch-level)
+resume.
 
 Example:
     >>> # backup = keras.callbacks.BackupAndRestore("ckpt", save_freq=50)
@@ -31,13 +33,23 @@ import os
 import keras
 import tensorflow as tf
 
-from kerasgen.utils.validation import fail
 
 
 def find_backup(callbacks):
     """The ``BackupAndRestore`` among `callbacks`, or None."""
     found = [c for c in callbacks or () if isinstance(c, keras.callbacks.BackupAndRestore)]
     return found[0] if found else None
+
+
+def can_resume_exactly(model, x, fit_kwargs):
+    """Arrays, or a dataset of known finite length, without ``validation_split`` or
+    ``steps_per_epoch``, outside multi-worker strategies (the rest get Keras' own epoch-level
+    resume)."""
+    if fit_kwargs.get("validation_split") or fit_kwargs.get("steps_per_epoch"):
+        return False
+    if isinstance(model.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return False  # Keras fails on its stream with validation data there (PerReplica)
+    return not isinstance(x, tf.data.Dataset) or int(x.cardinality()) > 0
 
 
 def as_dataset(model, x, y, batch_size, shuffle):
@@ -54,10 +66,6 @@ def fit_resumably(model, fit, x, backup, epochs=1, initial_epoch=0, **kwargs):
     """``fit(x, epochs, ...)`` restored from `backup` and continued on the batches the run had
     not trained on (module docstring). `fit` is Keras' own ``Model.fit``."""
     batches = int(x.cardinality())
-    if batches <= 0:
-        fail("x", "a dataset of unknown or infinite length" if batches < 0 else "an empty "
-             "dataset", "a finite dataset when fitting with BackupAndRestore (the epoch of "
-             "a restored step is step // batches per epoch)")
     if os.path.exists(backup._weights_path):
         backup.set_model(model)
         backup._load_model()
