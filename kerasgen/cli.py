@@ -138,7 +138,8 @@ def _image_run(args):
     from kerasgen.models.registry import create_model
 
     model = create_model(args.model, _image_dataset(args.data), _parse_set(args.set))
-    # Multi-worker input pipelines fail on a smaller last batch (PerReplica conversion).
+    # Multi-worker input pipelines failed here (a PerReplica conversion error) on a smaller
+    # last batch and on labels an unconditional model ignores: drop both there.
     whole = args.strategy == "multi-worker"
     train = data.load(args.data, "train", data_dir=args.data_dir, batch_size=args.batch_size,
                       max_examples=args.max_examples, seed=args.seed, drop_remainder=whole,

@@ -209,8 +209,6 @@ def test_two_local_workers_end_with_identical_weights():
 
 
 def test_command_line_trains_on_two_workers(tmp_path):
-    import keras
-
     from kerasgen.models import load_model
 
     outputs = _run_workers([sys.executable, "-m", "kerasgen.cli", "train", "vae", "--strategy",
@@ -224,7 +222,6 @@ def test_command_line_trains_on_two_workers(tmp_path):
     for a, b in zip(*(m.get_weights() for m in models)):
         np.testing.assert_array_equal(a, b)
     assert "strategy" in (tmp_path / "vae-digits" / "run.json").read_text()
-    keras.backend.clear_session()
 
 
 def test_multi_worker_option_without_tf_config_is_a_one_line_error(capsys, monkeypatch):

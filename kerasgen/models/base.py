@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from kerasgen.export.endpoints import Endpoint
 from kerasgen.training import resume
+from kerasgen.training.distribute import is_multi_worker
 from kerasgen.utils import validation as v
 
 # Version of the saved-model format (the config layout) this kerasgen writes. Raise it when a
@@ -84,7 +85,7 @@ class GenerativeModel(keras.Model):
         for tracker in self.trackers:
             tracker.update_state(values[tracker.name])
         logs = {tracker.name: tracker.result() for tracker in self.trackers}
-        if isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy):
+        if is_multi_worker():  # the strategy of the running train step
             # Keras 3 fails to reduce scalar logs across workers (keras-team/keras#20585);
             # rank-1 logs go through (History then holds one-element arrays).
             logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
@@ -187,7 +188,7 @@ class GenerativeModel(keras.Model):
             self._check_fit_data(vx, vy, "validation_data")
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself; avoid Keras' warning
-        if isinstance(self.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        if is_multi_worker(self.distribute_strategy):
             # Its input pipeline all-reduces elements, and collectives take no uint8.
             x, y = _widen_uint8(x), _widen_uint8(y)
             validation_data = _widen_uint8(validation_data)

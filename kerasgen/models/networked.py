@@ -43,15 +43,7 @@ class CodecAPI:
 
     def decode(self, latents, labels=None):
         """Images from codes, in the data's units ``[0, num_levels - 1]`` (float)."""
-        expected = f"real codes of shape [N, {self.latent_dim}], N >= 1"
-        latents = v.as_array("latents", latents, expected)
-        if latents.ndim != 2 or latents.shape[1] != self.latent_dim or not len(latents):
-            v.fail("latents", f"an array of shape {latents.shape}", expected)
-        if not (np.issubdtype(latents.dtype, np.number) or latents.dtype == bool):
-            v.fail("latents", f"an array of dtype {latents.dtype}", expected)
-        latents = latents.astype(np.float32)
-        if not np.all(np.isfinite(latents)):
-            v.fail("latents", "NaN or infinite values", "finite values")
+        latents = v.check_codes("latents", latents, self.latent_dim)
         return self._decode(latents, self.check_labels(labels, len(latents)))
 
     def reconstruct(self, images, labels=None):

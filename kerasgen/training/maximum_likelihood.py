@@ -11,8 +11,9 @@ and lists the keys in `loss_names`. The skeleton does the rest, the same way for
     gradients = d loss / d weights ;  optimizer.apply(gradients)
     trackers  <- every per-example value                   (reads the same on 1 or N replicas)
 
-`seed` is a stateless seed derived from (model seed, optimizer step, replica), so noise is
-reproducible, resumes exactly and differs across replicas (see `kerasgen.utils.noise`).
+`seed` is a stateless seed derived from (model seed, optimizer step); families draw with it
+through `kerasgen.utils.noise`, per example of the global batch, so noise is reproducible,
+resumes exactly, differs across replicas and is the same on one device and on N.
 """
 
 import tensorflow as tf

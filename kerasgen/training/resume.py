@@ -33,6 +33,8 @@ import os
 import keras
 import tensorflow as tf
 
+from kerasgen.training.distribute import is_multi_worker
+
 
 
 def find_backup(callbacks):
@@ -47,7 +49,7 @@ def can_resume_exactly(model, x, fit_kwargs):
     resume)."""
     if fit_kwargs.get("validation_split") or fit_kwargs.get("steps_per_epoch"):
         return False
-    if isinstance(model.distribute_strategy, tf.distribute.MultiWorkerMirroredStrategy):
+    if is_multi_worker(model.distribute_strategy):
         return False  # Keras fails on its stream with validation data there (PerReplica)
     return not isinstance(x, tf.data.Dataset) or int(x.cardinality()) > 0
 

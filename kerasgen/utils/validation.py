@@ -84,6 +84,21 @@ def describe(value):
         return f"a {type(value).__name__}"
 
 
+def check_codes(name, value, width):
+    """Real vectors ``[N, width]`` (latent codes, generator noise) as float32, N >= 1, finite;
+    otherwise the standard error naming `name`."""
+    expected = f"real {name} of shape [N, {width}], N >= 1"
+    array = as_array(name, value, expected)
+    if array.ndim != 2 or array.shape[1] != width or not len(array):
+        fail(name, f"an array of shape {array.shape}", expected)
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        fail(name, f"an array of dtype {array.dtype}", expected)
+    array = array.astype(np.float32)
+    if not np.all(np.isfinite(array)):
+        fail(name, "NaN or infinite values", "finite values")
+    return array
+
+
 def as_array(name, value, expected):
     """``np.asarray(value)``, or the standard error naming `name` when the value is None, is
     ragged (nested lists of unequal lengths) or is no array at all."""

@@ -255,15 +255,7 @@ class GAN(AdversarialModel):
 
     def generate(self, noise, labels=None):
         """Images from given noise ``[N, latent_dim]``."""
-        expected = f"real noise of shape [N, {self.latent_dim}], N >= 1"
-        noise = v.as_array("noise", noise, expected)
-        if noise.ndim != 2 or noise.shape[1] != self.latent_dim or not len(noise):
-            v.fail("noise", f"an array of shape {noise.shape}", expected)
-        if not (np.issubdtype(noise.dtype, np.number) or noise.dtype == bool):
-            v.fail("noise", f"an array of dtype {noise.dtype}", expected)
-        noise = noise.astype(np.float32)
-        if not np.all(np.isfinite(noise)):
-            v.fail("noise", "NaN or infinite values", "finite values")
+        noise = v.check_codes("noise", noise, self.latent_dim)
         return self._generate(noise, self.check_labels(labels, len(noise)))
 
     def discriminate(self, images, labels=None):
