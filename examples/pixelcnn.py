@@ -57,8 +57,8 @@ def main():
         # Shifted-convolution U-net and a discretized logistic mixture.
         "pixelcnn++": kerasgen.models.PixelCNNPlusPlus(
             filters=8 if small else 32, num_resnet=1 if small else 2,
-            num_hierarchies=2, num_mixtures=2 if small else 5, dropout=0.0 if small else 0.2,
-            **shape),
+            num_hierarchies=1 if small else 2, num_mixtures=2 if small else 5,
+            dropout=0.0 if small else 0.2, **shape),
     }
     figures = {"data": args.data, "num_test_images": int(len(test_images))}
     for name, model in models.items():

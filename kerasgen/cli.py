@@ -9,7 +9,9 @@
 
 A training run directory holds ``model.keras``, ``samples.png`` (or ``reconstructions.png``),
 ``run.json``, the TF Serving versions ``<N>/`` and ``model.tflite``; the directory itself is a
-TF Serving ``model_base_path``. Bad arguments exit with status 2 and one line on stderr.
+TF Serving ``model_base_path``. Bad arguments exit with status 2 and one line on stderr; a run
+whose losses turn non-finite is rolled back (at most ROLLBACK_EVERY steps), saved unexported,
+and exits with status 1 and one line naming the loss.
 """
 
 import argparse
@@ -22,9 +24,15 @@ import pathlib
 import sys
 import time
 
+ROLLBACK_EVERY = 50  # steps between the NaN guard's host copies of the weights
+
 
 class UsageError(ValueError):
     pass
+
+
+class TrainingDiverged(RuntimeError):
+    """A reported loss turned non-finite; the model was rolled back and saved."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -198,11 +206,20 @@ def _fit_and_write(args, model, train, test, preview):
     # An interrupted run started again with the same command resumes from its last backup.
     backup = keras.callbacks.BackupAndRestore(
         str(directory / "backup"), save_freq=args.backup_every or "epoch")
+    # A diverged run is left as it was at most ROLLBACK_EVERY steps before the NaN.
+    guard = NaNGuard(rollback_every=ROLLBACK_EVERY)
     start = time.perf_counter()
     history = model.fit(train, validation_data=test, epochs=args.epochs,
-                        callbacks=[backup, NaNGuard()], verbose=args.verbose)
+                        callbacks=[backup, guard], verbose=args.verbose)
     seconds = time.perf_counter() - start
     model.save(directory / "model.keras")
+    if guard.stopped_on:
+        key, value, batch = guard.stopped_on
+        raise TrainingDiverged(
+            f"training diverged: {key} = {value} at batch {batch} of epoch "
+            f"{len(history.epoch) or 1}; the weights were rolled back to step "
+            f"{guard.rolled_back_to} and saved to {directory / 'model.keras'} (not exported); "
+            "try a lower --learning-rate.")
     if not is_chief(model.distribute_strategy):
         print(json.dumps({"run_dir": str(directory), "worker": True}))
         return
@@ -397,6 +414,9 @@ def main(argv=None):
         message = " ".join(str(error).split())
         print(f"kerasgen: error: {message}", file=sys.stderr)
         return 2
+    except TrainingDiverged as error:
+        print(f"kerasgen: error: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -39,6 +39,40 @@ _TINY = {
     models.BEGAN: dict(latent_dim=4, code_dim=8, hidden_units=(32,), filters=(8, 16)),
 }
 
+# One tiny instance of every family for 8x8 digits, by name (the cross-family tests: resume,
+# NaN guard). WaveNet, which trains on audio windows, is built by `tiny_wavenet`.
+TINY_FAMILIES = {
+    "autoencoder": lambda: models.Autoencoder(latent_dim=4, hidden_units=(16,)),
+    "denoising-autoencoder": lambda: models.DenoisingAutoencoder(latent_dim=4,
+                                                                 hidden_units=(16,)),
+    "vae": lambda: models.VAE(latent_dim=2, hidden_units=(16,)),
+    "cvae": lambda: models.ConditionalVAE(num_classes=10, latent_dim=2, hidden_units=(16,)),
+    "dcgan": lambda: models.GAN(latent_dim=4, network="conv", normalization="batch",
+                                filters=(8, 16)),
+    "wgan-gp": lambda: models.GAN(latent_dim=4, hidden_units=(16,), loss="wasserstein",
+                                  gradient_penalty=10.0, d_steps=2),
+    "cgan": lambda: models.ConditionalGAN(num_classes=10, latent_dim=4, hidden_units=(16,)),
+    "vae-gan": lambda: models.VAEGAN(latent_dim=4, filters=(8, 16)),
+    "began": lambda: models.BEGAN(latent_dim=4, code_dim=8, filters=(8, 16)),
+    "pixelcnn": lambda: models.PixelCNN(filters=8, num_layers=1, first_kernel_size=3),
+    "pixelcnn++": lambda: models.PixelCNNPlusPlus(filters=8, num_resnet=1, num_hierarchies=1,
+                                                  num_mixtures=2, dropout=0.5),
+    "pixelrnn": lambda: models.PixelRNN(layer="row", hidden_units=3, num_layers=1,
+                                        first_kernel_size=3),
+    "rbm-pcd": lambda: models.RBM(hidden_units=12, persistent=True, num_chains=8),
+    "gaussian-rbm": lambda: models.GaussianRBM(hidden_units=6),
+    "boltzmann-machine": lambda: models.BoltzmannMachine(hidden_units=3, num_chains=8),
+    "ebm": lambda: models.EnergyModel(hidden_units=(8,), langevin_steps=3, buffer_size=16),
+    "dbn": lambda: models.DBN(hidden_units=(12, 6)),
+}
+
+
+def tiny_wavenet(**kwargs):
+    """A WaveNet with a receptive field of 16 samples."""
+    return models.WaveNet(**{"residual_channels": 8, "skip_channels": 8,
+                             "layers_per_stack": 3, "stacks": 2, **kwargs})
+
+
 METRIC_NAMES = {
     "autoencoder": {"loss", "reconstruction_mse"},
     "vae": {"loss", "reconstruction", "kl"},

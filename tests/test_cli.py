@@ -86,7 +86,7 @@ def test_gan_runs_sample_evaluate_and_serve(runs, capsys, tmp_path, monkeypatch)
 def test_autoregressive_models_train_sample_and_evaluate(model, tmp_path, capsys):
     tiny = {"pixelcnn": ["--set", "filters=8", "--set", "num_layers=1"],
             "pixelcnn++": ["--set", "filters=8", "--set", "num_resnet=1",
-                           "--set", "num_hierarchies=2", "--set", "num_mixtures=2"]}[model]
+                           "--set", "num_hierarchies=1", "--set", "num_mixtures=2"]}[model]
     assert main(["train", model, "--out", str(tmp_path), *TRAIN, *tiny]) == 0
     run = tmp_path / f"{model}-digits"
     assert (run / "samples.png").is_file() and (run / "model.tflite").is_file()
@@ -213,3 +213,17 @@ def test_console_script_is_installed():
     result = subprocess.run([sys.executable, "-m", "kerasgen.cli", "list"], capture_output=True,
                             text=True, check=True)
     assert "conv-vae" in result.stdout and "mnist" in result.stdout
+
+
+def test_a_diverging_run_is_rolled_back_saved_and_named(tmp_path, capsys):
+    """A learning rate of 1e30 turns the VAE's losses to NaN in its first steps: the run
+    exits with status 1 and one line naming the loss, and the saved model is finite."""
+    from kerasgen.models import load_model
+
+    assert main(["train", "vae", "--out", str(tmp_path), *TRAIN, "--learning-rate", "1e30"]) == 1
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and error.startswith("kerasgen: error: training diverged: ")
+    assert "--learning-rate" in error and "rolled back to step 0" in error
+    model = load_model(tmp_path / "vae-digits" / "model.keras")
+    assert all(np.isfinite(w).all() for w in model.get_weights())
+    assert not (tmp_path / "vae-digits" / "1").exists()  # not exported

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 SCRIPT = r"""
-import json, sys
+import json, sys, tempfile
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
@@ -31,7 +31,7 @@ FAMILIES = {
     # maximum likelihood
     "vae": lambda: VAE(latent_dim=2, hidden_units=(16,)),
     "denoising-autoencoder": lambda: DenoisingAutoencoder(latent_dim=4, hidden_units=(16,)),
-    "pixelcnn++": lambda: PixelCNNPlusPlus(filters=8, num_resnet=1, num_hierarchies=2,
+    "pixelcnn++": lambda: PixelCNNPlusPlus(filters=8, num_resnet=1, num_hierarchies=1,
                                            num_mixtures=2, dropout=0.5),
     # adversarial
     "dcgan": lambda: GAN(latent_dim=4, network="conv", normalization="batch", filters=(8, 16)),
@@ -44,6 +44,7 @@ FAMILIES = {
     "boltzmann-machine": lambda: BoltzmannMachine(hidden_units=3, num_chains=8),
     "ebm": lambda: EnergyModel(hidden_units=(8,), langevin_steps=3, buffer_size=16),
 }
+RESUME_FAMILIES = ["vae", "dcgan", "rbm-pcd"]  # one per training style
 images, labels = kerasgen.data.load_arrays("digits", max_examples=128)
 one = tf.distribute.OneDeviceStrategy("/cpu:0")
 two = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
@@ -100,6 +101,47 @@ try:
     results["odd_chains_error"] = None
 except ValueError as error:
     results["odd_chains_error"] = str(error)
+
+# Exact resume on two replicas: interrupted in the middle of the second epoch and restarted
+# from the BackupAndRestore folder, against the same command left uninterrupted.
+class Interrupt(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.optimizer.iterations.numpy()) >= 4:
+            raise KeyboardInterrupt
+
+
+def resume_run(name, initial, backup, interrupt=False):
+    with two.scope():
+        model = FAMILIES[name]()
+        model.compile_with_defaults()
+    model.set_weights(initial)
+    elements = (images[:96], labels[:96]) if model.is_conditional else images[:96]
+    data = tf.data.Dataset.from_tensor_slices(elements).shuffle(
+        96, seed=7, reshuffle_each_iteration=True).batch(32)
+    callbacks = [keras.callbacks.BackupAndRestore(backup, save_freq=1)]
+    try:
+        model.fit(data, epochs=2, verbose=0, callbacks=callbacks + [Interrupt()] * interrupt)
+    except KeyboardInterrupt:
+        return None
+    return model
+
+
+for name in RESUME_FAMILIES:
+    folder = tempfile.mkdtemp()
+    with two.scope():
+        fresh = FAMILIES[name]()
+        fresh.compile_with_defaults()
+    start = fresh.get_weights()
+    straight = resume_run(name, start, folder + "/a")
+    assert resume_run(name, start, folder + "/b", interrupt=True) is None
+    resumed = resume_run(name, start, folder + "/b")
+    results["resume_" + name] = {
+        "weight_difference": max(float(np.abs(a - b).max()) for a, b in
+                                 zip(straight.get_weights(), resumed.get_weights())),
+        "weight_change": max(float(np.abs(a - b).max()) for a, b in
+                             zip(straight.get_weights(), start)),
+        "steps": int(resumed.optimizer.iterations.numpy()),
+    }
 print(json.dumps(results))
 """
 
@@ -128,6 +170,16 @@ def test_two_replicas_train_like_one_device(results, family):
     assert out["weight_change"] > 1e-3, "training did not move the weights"
     assert out["weight_difference"] < 1e-5
     assert out["replica_copies_differ"] == 0.0  # chains, buffers, k, BN statistics in sync
+
+
+@pytest.mark.parametrize("family", ["vae", "dcgan", "rbm-pcd"])
+def test_resume_on_two_replicas_equals_uninterrupted(results, family):
+    """BackupAndRestore under MirroredStrategy: interrupted at step 4 of 6, restarted on a
+    fresh model, it ends with the weights of the uninterrupted run (one family per style)."""
+    out = results["resume_" + family]
+    assert out["steps"] == 6
+    assert out["weight_change"] > 1e-3, "training did not move the weights"
+    assert out["weight_difference"] < 1e-6
 
 
 def test_replicas_draw_their_rows_of_the_one_device_noise(results):

@@ -47,20 +47,57 @@ class SampleGrid(keras.callbacks.Callback):
 
 
 class NaNGuard(keras.callbacks.Callback):
-    """Stop training on the first non-finite value of any reported loss.
+    """Stop training on the first non-finite value of any reported loss, and say which one.
 
-    Unlike ``keras.callbacks.TerminateOnNaN`` (which reads only ``logs["loss"]``), this watches
-    every key that contains "loss" (a GAN's ``d_loss`` and ``g_loss``) plus any `keys` given.
-    After a stop, `stopped_on` is ``(key, value, batch)`` for the value that tripped it.
+    Every value a kerasgen model reports is a loss or a term of one (``d_loss``, ``g_loss``,
+    ``encoder_loss``, ``kl``, ``bits_per_dim``, ``gradient_penalty``, BEGAN's ``k``...), so every
+    key of the batch logs is watched; `keys` restricts the watch to those names. (Keras'
+    ``TerminateOnNaN`` reads only ``logs["loss"]``, which a GAN does not report.)
+
+    The step that reports a NaN loss has usually applied NaN gradients too. With
+    `rollback_every` = N, the guard copies every model and optimizer variable to host memory
+    when training starts and after every N-th finite batch, and a non-finite value restores the
+    last copy before stopping, so the model is left as it was at most N steps earlier instead
+    of full of NaN (each copy costs one device-to-host transfer of the weights).
+
+    After a stop, `stopped_on` is ``(key, value, batch)`` for the value that tripped it and
+    `rolled_back_to` the optimizer step of the restored copy (None without rollback).
+
+    Example:
+        >>> guard = NaNGuard(rollback_every=50)
+        >>> # model.fit(data, callbacks=[guard]); guard.stopped_on -> ("d_loss", nan, 412)
     """
 
-    def __init__(self, keys=None):
+    def __init__(self, keys=None, rollback_every=None):
         super().__init__()
-        self.keys = tuple(keys or ())
+        self.keys = None if keys is None else tuple(keys)
+        self.rollback_every = None if rollback_every is None else check_positive_int(
+            "rollback_every", rollback_every)
         self.stopped_on = None
+        self.rolled_back_to = None
+        self._copy = None
+        self._finite_batches = 0
 
     def _watched(self, logs):
-        return [k for k in logs if "loss" in k or k in self.keys]
+        return [k for k in logs if self.keys is None or k in self.keys]
+
+    def _state(self):
+        """Every variable training changes: the model's and each of its optimizers'."""
+        optimizers = {id(o): o for o in [self.model.optimizer, *vars(self.model).values()]
+                      if isinstance(o, keras.optimizers.Optimizer)}
+        variables = list(self.model.variables)
+        for optimizer in optimizers.values():
+            variables += optimizer.variables
+        return variables
+
+    def _take_copy(self):
+        self._copy = [(v, keras.ops.convert_to_numpy(v)) for v in self._state()]
+
+    def on_train_begin(self, logs=None):
+        self.stopped_on = self.rolled_back_to = None
+        self._finite_batches = 0
+        if self.rollback_every:
+            self._take_copy()
 
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
@@ -68,9 +105,19 @@ class NaNGuard(keras.callbacks.Callback):
             value = float(np.ravel(logs[key])[0])  # rank-1 under multi-worker strategies
             if not math.isfinite(value):
                 self.stopped_on = (key, value, batch)
-                print(f"NaNGuard: non-finite {key} = {value} at batch {batch}; stopping.")
+                message = f"NaNGuard: non-finite {key} = {value} at batch {batch}; stopping"
+                if self._copy is not None:
+                    for variable, saved in self._copy:
+                        variable.assign(saved)
+                    self.rolled_back_to = int(keras.ops.convert_to_numpy(
+                        self.model.optimizer.iterations))
+                    message += f" and rolling back to step {self.rolled_back_to}"
+                print(message + ".")
                 self.model.stop_training = True
                 return
+        self._finite_batches += 1
+        if self.rollback_every and self._finite_batches % self.rollback_every == 0:
+            self._take_copy()
 
 
 class TimeLimit(keras.callbacks.Callback):

@@ -70,7 +70,8 @@ def fit_resumably(model, fit, x, backup, epochs=1, initial_epoch=0, **kwargs):
     batches = int(x.cardinality())
     if os.path.exists(backup._weights_path):
         backup.set_model(model)
-        backup._load_model()
+        with model.distribute_strategy.scope():  # it may build the optimizer's variables
+            backup._load_model()
     step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
     epoch, batch = divmod(step, batches)
     epoch = max(epoch, initial_epoch)

@@ -60,7 +60,7 @@ def _pixelcnn():
 
 def _pixelcnn_pp():
     model = PixelCNNPlusPlus(image_shape=(8, 8, 1), num_levels=17, filters=8, num_resnet=1,
-                             num_hierarchies=2, num_mixtures=2, dropout=0.0)
+                             num_hierarchies=1, num_mixtures=2, dropout=0.0)
     model.compile(optimizer=keras.optimizers.Adam(3e-3))
     return model
 

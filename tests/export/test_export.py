@@ -90,7 +90,7 @@ MODELS = {
     "began": lambda: _trained(BEGAN, code_dim=8),
     "pixelcnn": lambda: _fitted(PixelCNN(filters=8, num_layers=1, first_kernel_size=3)),
     "pixelcnn++-conditional": lambda: _fitted(PixelCNNPlusPlus(
-        num_classes=10, filters=8, num_resnet=1, num_hierarchies=2, num_mixtures=2)),
+        num_classes=10, filters=8, num_resnet=1, num_hierarchies=1, num_mixtures=2)),
     "pixelcnn++-map": lambda: _fitted(PixelCNNPlusPlus(
         condition_shape=(8, 8, 1), filters=8, num_resnet=1, num_hierarchies=2,
         num_mixtures=2)),

@@ -11,7 +11,6 @@ import tensorflow as tf
 
 from kerasgen.models import PixelCNN, PixelCNNPlusPlus
 from tests.helpers import (
-    assert_resumes_exactly,
     coarse_maps,
     dataset,
     digits,
@@ -28,7 +27,7 @@ def _pixelcnn(**kwargs):
 
 def _pixelcnn_pp(**kwargs):
     kwargs = {"image_shape": (8, 8, 1), "num_levels": 17, "filters": 8, "num_resnet": 1,
-              "num_hierarchies": 2, "num_mixtures": 2, "dropout": 0.0, **kwargs}
+              "num_hierarchies": 1, "num_mixtures": 2, "dropout": 0.0, **kwargs}
     return PixelCNNPlusPlus(**kwargs)
 
 
@@ -66,7 +65,7 @@ def test_pixelcnn_masks_the_channels_of_a_pixel():
             assert np.all(dependence[i, j][later] == 0.0), ((i, j), c)
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"num_classes": 10}, {"image_shape": (8, 8, 3),
+@pytest.mark.parametrize("kwargs", [{"num_hierarchies": 2}, {"num_classes": 10}, {"image_shape": (8, 8, 3),
                                                              "num_levels": 256},
                                     {"num_hierarchies": 3, "num_resnet": 2},
                                     {"num_hierarchies": 4, "num_resnet": 1},
@@ -249,17 +248,6 @@ def test_save_load_continue(make, tmp_path):
     model.fit(dataset(images, labels), epochs=1, verbose=0)
     run_model_saving_test(model, dataset(images, labels), images[:4],
                           labels[:4] if labels is not None else None, tmp_path=tmp_path)
-
-
-def test_pixelcnn_pp_with_dropout_resumes_exactly(tmp_path):
-    images, _ = digits(64)
-
-    def make(**kw):
-        model = _pixelcnn_pp(dropout=0.5, **kw)
-        model.compile(optimizer="adam")
-        return model
-
-    assert_resumes_exactly(make, dataset(images), tmp_path)
 
 
 @pytest.mark.parametrize("call, name", [

@@ -8,14 +8,8 @@ import pytest
 import tensorflow as tf
 
 from kerasgen.data import audio
-from kerasgen.models import WaveNet
 from tests.helpers import assert_resumes_exactly, dataset, run_model_saving_test
-
-
-def _wavenet(**kwargs):
-    kwargs = {"residual_channels": 8, "skip_channels": 8, "layers_per_stack": 3, "stacks": 2,
-              **kwargs}
-    return WaveNet(**kwargs)
+from tests.helpers import tiny_wavenet as _wavenet
 
 
 def _perturbed(model, scale=0.3):

@@ -55,15 +55,21 @@ def test_terminate_on_nan_misses_it():
     assert int(model.steps.numpy()) == 20
 
 
-def test_nan_guard_watches_extra_keys_and_ignores_others():
-    unwatched = TwoLosses(bad_step=2, bad_key="kl")
+def test_nan_guard_watches_every_key_unless_told_which():
+    everything = TwoLosses(bad_step=2, bad_key="kl")
     guard = NaNGuard()
-    _fit(unwatched, [guard])
-    assert guard.stopped_on is None and int(unwatched.steps.numpy()) == 20
-    watched = TwoLosses(bad_step=2, bad_key="kl")
-    guard = NaNGuard(keys=["kl"])
-    _fit(watched, [guard])
-    assert guard.stopped_on[0] == "kl" and int(watched.steps.numpy()) == 2
+    _fit(everything, [guard])
+    assert guard.stopped_on[0] == "kl" and int(everything.steps.numpy()) == 2
+    chosen = TwoLosses(bad_step=2, bad_key="kl")
+    guard = NaNGuard(keys=["d_loss", "g_loss"])
+    _fit(chosen, [guard])
+    assert guard.stopped_on is None and int(chosen.steps.numpy()) == 20
+
+
+def test_nan_guard_rollback_every_must_be_a_positive_integer():
+    for bad in (0, -1, 1.5, "2"):
+        with pytest.raises(ValueError, match="rollback_every"):
+            NaNGuard(rollback_every=bad)
 
 
 def test_nan_guard_on_infinite_loss_of_a_real_model():

@@ -44,6 +44,7 @@ from kerasgen.models.base import GenerativeModel, unpack
 from kerasgen.models.boltzmann.chains import check_chain_request, sample_endpoints
 from kerasgen.models.boltzmann.rbm import RBM
 from kerasgen.training import resume
+from kerasgen.training.callbacks import NaNGuard
 from kerasgen.utils import validation as val
 from kerasgen.utils.noise import StatelessNoise, step_seed
 
@@ -154,13 +155,17 @@ class DBN(GenerativeModel):
                                              for c in kwargs["callbacks"]]
             result = rbm.fit(self.layer_inputs(images, n), epochs=epochs,
                              validation_data=val_data, **layer_kwargs)
-            if done:
+            diverged = any(isinstance(c, NaNGuard) and c.stopped_on
+                           for c in layer_kwargs.get("callbacks") or ())
+            if done and not diverged:
                 os.makedirs(backup.backup_dir, exist_ok=True)
                 rbm.save_weights(done)
             for key, values in result.history.items():
                 history.history[f"rbm_{n}_{key}"] = values
                 if n == len(self.rbms) - 1:
                     history.history[key] = values
+            if diverged:
+                break  # the layers above would train on non-finite features
         if backup is not None and backup.delete_checkpoint \
                 and os.path.exists(backup.backup_dir):
             shutil.rmtree(backup.backup_dir)
