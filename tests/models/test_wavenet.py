@@ -1,6 +1,7 @@
 """WaveNet: causality by gradients, the receptive-field formula, cached == naive generation
 (and the step == the network at every sample), conditioning, normalization of the 16-bit
-head, training on real spoken digits, save/load/resume and bad input."""
+head, training on real spoken digits, save/load and bad input (exact resume across
+interruptions: tests/training/test_resume.py)."""
 
 import keras
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from kerasgen.data import audio
-from tests.helpers import assert_resumes_exactly, dataset, run_model_saving_test
+from tests.helpers import dataset, run_model_saving_test
 from tests.helpers import tiny_wavenet as _wavenet
 
 
@@ -142,17 +143,6 @@ def test_save_load_continue(tmp_path):
     model.fit(dataset(windows, labels, batch_size=4), epochs=1, verbose=0)
     run_model_saving_test(model, dataset(windows, labels, batch_size=4), windows[:2],
                           labels[:2], tmp_path=tmp_path)
-
-
-def test_resumes_exactly(tmp_path):
-    windows = _windows(8, 32)
-
-    def make(**kw):
-        model = _wavenet(**kw)
-        model.compile(optimizer="adam")
-        return model
-
-    assert_resumes_exactly(make, dataset(windows, batch_size=4), tmp_path, noisy=False)
 
 
 @pytest.mark.parametrize("call, name", [

@@ -13,11 +13,11 @@ import pytest
 import tensorflow as tf
 
 from kerasgen import models
-from tests.helpers import TINY_FAMILIES as FAMILIES
-from tests.helpers import assert_weights_equal, digits
+from tests.helpers import TINY_FAMILIES, assert_weights_equal, digits, tiny_wavenet
 
 BATCHES_PER_EPOCH = 3
 INTERRUPT_AT_STEP = 4  # the second batch of the second epoch
+FAMILIES = dict(TINY_FAMILIES, wavenet=tiny_wavenet)
 
 class Interrupt(keras.callbacks.Callback):
     """Raise after the training step numbered `at_step` (counted over the whole run)."""
@@ -35,6 +35,8 @@ class Interrupt(keras.callbacks.Callback):
 def _data(model):
     images, labels = digits(32 * BATCHES_PER_EPOCH)
     elements = (images, labels) if model.is_conditional else images
+    if isinstance(model, models.WaveNet):  # 8-bit audio windows
+        elements = np.random.default_rng(0).integers(0, 256, size=(len(images), 24, 1))
     return tf.data.Dataset.from_tensor_slices(elements).shuffle(
         len(images), seed=7, reshuffle_each_iteration=True).batch(32)
 
