@@ -227,12 +227,18 @@ def _run_workers(argv, timeout=600):
 
 
 WORKER_SCRIPT = r"""
-import hashlib, json
+import hashlib, json, os, sys
 from kerasgen.training.distribute import make_strategy
 strategy = make_strategy("multi-worker")
 import numpy as np, tensorflow as tf, kerasgen
 from kerasgen.models import GAN, RBM
 images, _ = kerasgen.data.load_arrays("digits", max_examples=128)
+
+
+def digest(weights):
+    return hashlib.sha256(b"".join(w.tobytes() for w in weights)).hexdigest()
+
+
 out = {}
 for name, make in [("dcgan", lambda: GAN(latent_dim=4, network="conv", normalization="batch",
                                          filters=(8, 16))),
@@ -244,20 +250,67 @@ for name, make in [("dcgan", lambda: GAN(latent_dim=4, network="conv", normaliza
     data = tf.data.Dataset.from_tensor_slices(images).batch(32, drop_remainder=True)
     model.fit(data, epochs=2, verbose=0)
     weights = model.get_weights()
-    out[name] = {"hash": hashlib.sha256(b"".join(w.tobytes() for w in weights)).hexdigest(),
+    out[name] = {"hash": digest(weights),
                  "moved": max(float(np.abs(a - b).max()) for a, b in zip(weights, start))}
+
+# Resume (Keras' own, epoch-level, under multi-worker strategies): both workers interrupted
+# after the first of two epochs, restarted on fresh models from their backup folders, against
+# the run never interrupted. The data is not reshuffled: Keras' epoch loop would replay a fresh
+# dataset's first order.
+import keras
+from kerasgen.models import VAE
+
+
+class Interrupt(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        raise KeyboardInterrupt
+
+
+def new_vae():
+    with strategy.scope():
+        model = VAE(latent_dim=2, hidden_units=(16,))
+        model.compile_with_defaults()
+    return model
+
+
+def vae_run(initial, folder, interrupt=False):
+    model = new_vae()
+    model.set_weights(initial)
+    data = tf.data.Dataset.from_tensor_slices(images).batch(32, drop_remainder=True)
+    callbacks = [keras.callbacks.BackupAndRestore(folder)] + [Interrupt()] * interrupt
+    try:
+        model.fit(data, epochs=2, verbose=0, callbacks=callbacks)
+    except KeyboardInterrupt:
+        return None
+    return model
+
+
+folder = f"{sys.argv[1]}/worker-{json.loads(os.environ['TF_CONFIG'])['task']['index']}"
+initial = new_vae().get_weights()
+straight = vae_run(initial, folder + "/straight")
+assert vae_run(initial, folder + "/backup", interrupt=True) is None
+assert os.path.exists(folder + "/backup")
+resumed = vae_run(initial, folder + "/backup")
+out["vae-resume"] = {"straight": digest(straight.get_weights()),
+                     "resumed": digest(resumed.get_weights()),
+                     "moved": max(float(np.abs(a - b).max())
+                                  for a, b in zip(straight.get_weights(), initial))}
 print("RESULT " + json.dumps(out))
 """
 
 
-def test_two_local_workers_end_with_identical_weights():
-    outputs = _run_workers([sys.executable, "-c", WORKER_SCRIPT])
+def test_two_local_workers_end_with_identical_weights_and_resume(tmp_path):
+    outputs = _run_workers([sys.executable, "-c", WORKER_SCRIPT, str(tmp_path)])
     results = [json.loads(line[len("RESULT "):]) for out in outputs
                for line in out.splitlines() if line.startswith("RESULT ")]
     assert len(results) == 2
     for family in ("dcgan", "rbm-pcd"):
         assert results[0][family]["moved"] > 1e-3
         assert results[0][family]["hash"] == results[1][family]["hash"], family
+    for worker in results:  # interrupted after epoch 1 and resumed == never interrupted
+        resume = worker["vae-resume"]
+        assert resume["moved"] > 1e-3 and resume["resumed"] == resume["straight"]
+    assert results[0]["vae-resume"]["resumed"] == results[1]["vae-resume"]["resumed"]
 
 
 def test_command_line_trains_on_two_workers(tmp_path):

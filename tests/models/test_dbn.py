@@ -82,6 +82,11 @@ def test_up_down_fine_tuning_unties_weights_and_lowers_reconstruction_error(digi
     np.testing.assert_allclose(loaded.reconstruction_error(images[:5]),
                                dbn.reconstruction_error(images[:5]), atol=1e-6)
     assert loaded.get_config() == dbn.get_config()
+    for rbm, restored in zip(dbn.rbms, loaded.rbms):  # each layer's optimizer state too
+        saved = [keras.ops.convert_to_numpy(v) for v in rbm.optimizer.variables]
+        assert len(saved) > 1 and int(saved[0]) > 0  # the step counter and the momenta
+        for value, variable in zip(saved, restored.optimizer.variables, strict=True):
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(variable), value)
 
 
 @pytest.mark.parametrize("make, match", [

@@ -100,10 +100,12 @@ class DBN(GenerativeModel):
     # ------------------------------------------------------------------ greedy training
     def compile(self, optimizer="sgd", **kwargs):
         """Every RBM gets its own copy of ``optimizer`` (and the DBN keeps one for
-        `fine_tune`)."""
+        `fine_tune`). The copies are built at once, so that a ``.keras`` file restores their
+        state (momenta) into them."""
         optimizer = keras.optimizers.get(optimizer)
         for rbm in self.rbms:
             rbm.compile(optimizer=optimizer.__class__.from_config(optimizer.get_config()))
+            rbm.optimizer.build(rbm.trainable_variables)
         super().compile(optimizer=optimizer, **kwargs)
 
     def get_compile_config(self):
