@@ -29,20 +29,30 @@ from kerasgen.utils import noise
 
 FAMILIES = {
     # maximum likelihood
+    "autoencoder": lambda: Autoencoder(latent_dim=4, hidden_units=(16,)),
     "vae": lambda: VAE(latent_dim=2, hidden_units=(16,)),
+    "cvae": lambda: ConditionalVAE(num_classes=10, latent_dim=2, hidden_units=(16,)),
     "denoising-autoencoder": lambda: DenoisingAutoencoder(latent_dim=4, hidden_units=(16,)),
+    "pixelcnn": lambda: PixelCNN(filters=8, num_layers=1, first_kernel_size=3),
     "pixelcnn++": lambda: PixelCNNPlusPlus(filters=8, num_resnet=1, num_hierarchies=1,
                                            num_mixtures=2, dropout=0.5),
+    "pixelrnn": lambda: PixelRNN(layer="row", hidden_units=3, num_layers=1,
+                                 first_kernel_size=3),
+    "wavenet": lambda: WaveNet(residual_channels=8, skip_channels=8, layers_per_stack=3,
+                               stacks=2),
     # adversarial
     "dcgan": lambda: GAN(latent_dim=4, network="conv", normalization="batch", filters=(8, 16)),
     "wgan-gp": lambda: GAN(latent_dim=4, network="conv", loss="wasserstein", d_steps=2,
                            gradient_penalty=10.0, normalization="layer", filters=(8, 16)),
     "began": lambda: BEGAN(latent_dim=4, code_dim=8, filters=(8, 16)),
     "cgan": lambda: ConditionalGAN(num_classes=10, latent_dim=4, filters=(8, 16)),
+    "vae-gan": lambda: VAEGAN(latent_dim=4, filters=(8, 16)),
     # contrastive divergence
     "rbm-pcd": lambda: RBM(hidden_units=12, persistent=True, num_chains=8),
     "boltzmann-machine": lambda: BoltzmannMachine(hidden_units=3, num_chains=8),
     "ebm": lambda: EnergyModel(hidden_units=(8,), langevin_steps=3, buffer_size=16),
+    "gaussian-rbm": lambda: GaussianRBM(hidden_units=6),
+    "dbn": lambda: DBN(hidden_units=(12, 6)),
 }
 RESUME_FAMILIES = ["vae", "dcgan", "rbm-pcd"]  # one per training style
 images, labels = kerasgen.data.load_arrays("digits", max_examples=128)
@@ -66,7 +76,12 @@ def train(name, strategy, initial):
     if initial is not None:
         model.set_weights(initial)
     start = model.get_weights()
+    if isinstance(model, DBN):  # greedy: arrays (in order), two epochs per RBM
+        history = model.fit(images, batch_size=32, epochs=2, shuffle=False, verbose=0)
+        return model, start, history.history
     elements = (images, labels) if model.is_conditional else images
+    if isinstance(model, WaveNet):  # 8-bit audio windows
+        elements = np.random.default_rng(0).integers(0, 256, size=(len(images), 24, 1))
     data = tf.data.Dataset.from_tensor_slices(elements).batch(32, drop_remainder=True)
     history = model.fit(data, epochs=2, verbose=0).history
     return model, start, history
@@ -145,10 +160,15 @@ for name in RESUME_FAMILIES:
 print(json.dumps(results))
 """
 
-STYLES = {"vae": "maximum likelihood", "denoising-autoencoder": "maximum likelihood",
-          "pixelcnn++": "maximum likelihood", "dcgan": "adversarial", "wgan-gp": "adversarial",
-          "began": "adversarial", "cgan": "adversarial", "rbm-pcd": "contrastive divergence",
-          "boltzmann-machine": "contrastive divergence", "ebm": "contrastive divergence"}
+STYLES = {"autoencoder": "maximum likelihood", "vae": "maximum likelihood",
+          "cvae": "maximum likelihood", "denoising-autoencoder": "maximum likelihood",
+          "pixelcnn": "maximum likelihood", "pixelcnn++": "maximum likelihood",
+          "pixelrnn": "maximum likelihood", "wavenet": "maximum likelihood",
+          "dcgan": "adversarial", "wgan-gp": "adversarial", "began": "adversarial",
+          "cgan": "adversarial", "vae-gan": "adversarial",
+          "rbm-pcd": "contrastive divergence", "boltzmann-machine": "contrastive divergence",
+          "ebm": "contrastive divergence", "gaussian-rbm": "contrastive divergence",
+          "dbn": "contrastive divergence"}
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +188,11 @@ def test_two_replicas_train_like_one_device(results, family):
     for key in one:  # metrics read the same (a per-replica sum would double them)
         np.testing.assert_allclose(two[key], one[key], rtol=2e-5, atol=2e-5, err_msg=key)
     assert out["weight_change"] > 1e-3, "training did not move the weights"
-    assert out["weight_difference"] < 1e-5
+    # Summation order differs (all-reduce, synchronized batch norm), and Adam's m / sqrt(v)
+    # magnifies it where gradients are near zero: measured up to 3e-5 on DCGAN weights that
+    # moved by 0.21. A per-replica slip (a local batch size, unsynchronized noise or state)
+    # moves weights by a good fraction of the change itself.
+    assert out["weight_difference"] < 1e-6 + 1e-3 * out["weight_change"]
     assert out["replica_copies_differ"] == 0.0  # chains, buffers, k, BN statistics in sync
 
 
