@@ -146,17 +146,12 @@ def _image_run(args):
     from kerasgen.models.registry import create_model
 
     model = create_model(args.model, _image_dataset(args.data), _parse_set(args.set))
-    # Multi-worker input pipelines failed here (a PerReplica conversion error) on a smaller
-    # last batch and on labels an unconditional model ignores: drop both there.
-    whole = args.strategy == "multi-worker"
     train = data.load(args.data, "train", data_dir=args.data_dir, batch_size=args.batch_size,
-                      max_examples=args.max_examples, seed=args.seed, drop_remainder=whole,
-                      with_labels=model.is_conditional or not whole)
+                      max_examples=args.max_examples, seed=args.seed)
     test_images, _ = data.load_arrays(args.data, "test", data_dir=args.data_dir,
                                       max_examples=args.max_examples)
     test = data.load(args.data, "test", data_dir=args.data_dir, batch_size=args.batch_size,
-                     max_examples=args.max_examples, drop_remainder=whole,
-                     with_labels=model.is_conditional or not whole)
+                     max_examples=args.max_examples)
 
     def preview(directory):
         return {"preview": str(_write_preview(model, directory, test_images, seed=args.seed))}

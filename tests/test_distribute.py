@@ -255,8 +255,8 @@ import hashlib, json, os, sys
 from kerasgen.training.distribute import make_strategy
 strategy = make_strategy("multi-worker")
 import numpy as np, tensorflow as tf, kerasgen
-from kerasgen.models import GAN, RBM
-images, _ = kerasgen.data.load_arrays("digits", max_examples=128)
+from kerasgen.models import DBN, GAN, RBM, ConditionalGAN, EnergyModel, PixelCNNPlusPlus
+images, labels = kerasgen.data.load_arrays("digits", max_examples=128)
 
 
 def digest(weights):
@@ -266,13 +266,24 @@ def digest(weights):
 out = {}
 for name, make in [("dcgan", lambda: GAN(latent_dim=4, network="conv", normalization="batch",
                                          filters=(8, 16))),
-                   ("rbm-pcd", lambda: RBM(hidden_units=12, persistent=True, num_chains=8))]:
+                   ("cgan", lambda: ConditionalGAN(num_classes=10, latent_dim=4,
+                                                   hidden_units=(16,))),
+                   ("pixelcnn++", lambda: PixelCNNPlusPlus(filters=8, num_resnet=1,
+                                                           num_hierarchies=1, num_mixtures=2)),
+                   ("rbm-pcd", lambda: RBM(hidden_units=12, persistent=True, num_chains=8)),
+                   ("ebm", lambda: EnergyModel(hidden_units=(8,), langevin_steps=3,
+                                               buffer_size=16)),
+                   ("dbn", lambda: DBN(hidden_units=(12, 6)))]:
     with strategy.scope():
         model = make()
         model.compile_with_defaults()
     start = [w.copy() for w in model.get_weights()]
-    data = tf.data.Dataset.from_tensor_slices(images).batch(32, drop_remainder=True)
-    model.fit(data, epochs=2, verbose=0)
+    if isinstance(model, DBN):  # greedy: arrays
+        model.fit(images, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    else:
+        elements = (images, labels) if model.is_conditional else images
+        data = tf.data.Dataset.from_tensor_slices(elements).batch(32, drop_remainder=True)
+        model.fit(data, epochs=2, verbose=0)
     weights = model.get_weights()
     out[name] = {"hash": digest(weights),
                  "moved": max(float(np.abs(a - b).max()) for a, b in zip(weights, start))}
@@ -328,7 +339,7 @@ def test_two_local_workers_end_with_identical_weights_and_resume(tmp_path):
     results = [json.loads(line[len("RESULT "):]) for out in outputs
                for line in out.splitlines() if line.startswith("RESULT ")]
     assert len(results) == 2
-    for family in ("dcgan", "rbm-pcd"):
+    for family in ("dcgan", "cgan", "pixelcnn++", "rbm-pcd", "ebm", "dbn"):
         assert results[0][family]["moved"] > 1e-3
         assert results[0][family]["hash"] == results[1][family]["hash"], family
     for worker in results:  # interrupted after epoch 1 and resumed == never interrupted

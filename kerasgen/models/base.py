@@ -33,18 +33,11 @@ def unpack(data):
     return data, None
 
 
-def _widen_uint8(data):
-    """`data` (arrays, a tuple of them, or a dataset) with uint8 tensors cast to int32."""
-    def widen(t):
-        return tf.cast(t, tf.int32) if t.dtype == tf.uint8 else t
-
-    if isinstance(data, tf.data.Dataset):
-        return data.map(lambda *e: tf.nest.map_structure(widen, e[0] if len(e) == 1 else e))
-    if isinstance(data, np.ndarray) and data.dtype == np.uint8:
-        return data.astype(np.int32)
-    if isinstance(data, (tuple, list)):
-        return type(data)(_widen_uint8(item) for item in data)
-    return data
+def _one_replica(value):
+    """This process's first replica's part of a distributed value (the value otherwise)."""
+    if isinstance(value, tf.distribute.DistributedValues):
+        return value.values[0]
+    return value
 
 
 class GenerativeModel(keras.Model):
@@ -188,10 +181,6 @@ class GenerativeModel(keras.Model):
             self._check_fit_data(vx, vy, "validation_data")
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself; avoid Keras' warning
-        if is_multi_worker(self.distribute_strategy):
-            # Its input pipeline all-reduces elements, and collectives take no uint8.
-            x, y = _widen_uint8(x), _widen_uint8(y)
-            validation_data = _widen_uint8(validation_data)
         backup = resume.find_backup(kwargs.get("callbacks"))
         if backup is not None and resume.can_resume_exactly(self, x, kwargs):
             if not isinstance(x, tf.data.Dataset):
@@ -201,6 +190,17 @@ class GenerativeModel(keras.Model):
             return resume.fit_resumably(self, super().fit, x, backup,
                                         validation_data=validation_data, **kwargs)
         return super().fit(x, y, validation_data=validation_data, **kwargs)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras builds from the first batch all-reduced (MEAN) across replicas; under
+        # MultiWorkerMirroredStrategy that fails on (images, labels) batches (a PerReplica
+        # conversion error). Building needs shapes only: one replica's part of the batch.
+        if iterator is not None and is_multi_worker(self.distribute_strategy):
+            for _, _, batches in iterator:
+                data_batch = tf.nest.map_structure(_one_replica, next(batches))
+                break
+            iterator = None
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def compile_with_defaults(self, learning_rate=None):
         """Compile with the optimizer this training style is tuned for (Adam, 1e-3)."""
