@@ -1,13 +1,14 @@
 """Every training style under MirroredStrategy: two replicas train exactly like one device.
 
-One subprocess (logical CPU devices must be configured before TensorFlow starts) trains each
+A subprocess (logical CPU devices must be configured before TensorFlow starts) trains each
 model twice from the same initial weights, on one device and on two logical CPU devices, for
 two epochs of the same batches. The losses are scaled by the global batch, the metrics
 aggregate over all examples, and the noise of example i depends on the seed and i only (each
 replica keeps its rows of the global batch's draw), so losses and weights agree to float
 summation order. The noise matters (VAEs, GANs, Gibbs and Langevin chains all draw it), and
 each family's state (persistent chains, replay buffer, BEGAN's k, batch-norm statistics) must
-stay equal on both replicas' copies.
+stay equal on both replicas' copies. Resume on two replicas is exact too. (Several worker
+processes: tests/test_multi_worker.py.)
 """
 
 import json
@@ -88,7 +89,7 @@ def train(name, strategy, initial):
 
 
 results = {}
-for name in FAMILIES:
+for name in sys.argv[1].split(","):
     single, start, h1 = train(name, one, None)
     double, _, h2 = train(name, two, start)
     w1, w2 = single.get_weights(), double.get_weights()
@@ -99,6 +100,10 @@ for name in FAMILIES:
         "replica_copies_differ": replica_copies_differ(double),
         "replicas": two.num_replicas_in_sync,
     }
+
+if sys.argv[2:] != ["--with-state-checks"]:
+    print(json.dumps(results))
+    sys.exit()
 
 # The noise itself: each replica keeps its rows of the one-device draw.
 seed = tf.constant([3, 4], tf.int32)
@@ -171,17 +176,16 @@ STYLES = {"autoencoder": "maximum likelihood", "vae": "maximum likelihood",
           "dbn": "contrastive divergence"}
 
 
-@pytest.fixture(scope="module")
-def results():
-    result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                            timeout=900)
+def run_families(families, *flags):
+    """The SCRIPT's JSON for `families` (one subprocess)."""
+    result = subprocess.run([sys.executable, "-c", SCRIPT, ",".join(families), *flags],
+                            capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("family", sorted(STYLES))
-def test_two_replicas_train_like_one_device(results, family):
-    out = results[family]
+def check_trains_like_one_device(out):
+    """Two replicas against one device, for one family's entry of `run_families`."""
     assert out["replicas"] == 2
     one, two = out["history_one"], out["history_two"]
     assert set(one) == set(two) and "loss" in " ".join(one)
@@ -194,6 +198,22 @@ def test_two_replicas_train_like_one_device(results, family):
     # moves weights by a good fraction of the change itself.
     assert out["weight_difference"] < 1e-6 + 1e-3 * out["weight_change"]
     assert out["replica_copies_differ"] == 0.0  # chains, buffers, k, BN statistics in sync
+
+
+MAXIMUM_LIKELIHOOD = sorted(f for f, style in STYLES.items() if style == "maximum likelihood")
+
+
+@pytest.fixture(scope="module")
+def results():
+    """The maximum-likelihood families, plus the noise, chain and resume checks (the other
+    styles run in tests/test_distribute_other_styles.py, a file of their own so that the two
+    subprocesses can run side by side)."""
+    return run_families(MAXIMUM_LIKELIHOOD, "--with-state-checks")
+
+
+@pytest.mark.parametrize("family", MAXIMUM_LIKELIHOOD)
+def test_two_replicas_train_like_one_device(results, family):
+    check_trains_like_one_device(results[family])
 
 
 @pytest.mark.parametrize("family", ["vae", "dcgan", "rbm-pcd"])
@@ -215,161 +235,3 @@ def test_replicas_draw_their_rows_of_the_one_device_noise(results):
 def test_persistent_chains_must_split_evenly_across_replicas(results):
     message = results["odd_chains_error"]
     assert message is not None and "num_chains" in message and "7" in message
-
-
-# ---------------------------------------------------------------- two workers on 127.0.0.1
-
-def _free_ports(count):
-    import socket
-
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
-def _run_workers(argv, timeout=600):
-    """Start `argv` as two workers of one cluster (TF_CONFIG per process); their stdouts."""
-    import os
-
-    workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
-    processes = []
-    for index in range(2):
-        config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-        env = dict(os.environ, TF_CONFIG=json.dumps(config), TF_CPP_MIN_LOG_LEVEL="3")
-        processes.append(subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True))
-    outputs = []
-    for process in processes:
-        stdout, stderr = process.communicate(timeout=timeout)
-        assert process.returncode == 0, stderr[-3000:]
-        outputs.append(stdout)
-    return outputs
-
-
-WORKER_SCRIPT = r"""
-import hashlib, json, os, sys
-from kerasgen.training.distribute import make_strategy
-strategy = make_strategy("multi-worker")
-import numpy as np, tensorflow as tf, kerasgen
-from kerasgen.models import DBN, GAN, RBM, ConditionalGAN, EnergyModel, PixelCNNPlusPlus
-images, labels = kerasgen.data.load_arrays("digits", max_examples=128)
-
-
-def digest(weights):
-    return hashlib.sha256(b"".join(w.tobytes() for w in weights)).hexdigest()
-
-
-out = {}
-for name, make in [("dcgan", lambda: GAN(latent_dim=4, network="conv", normalization="batch",
-                                         filters=(8, 16))),
-                   ("cgan", lambda: ConditionalGAN(num_classes=10, latent_dim=4,
-                                                   hidden_units=(16,))),
-                   ("pixelcnn++", lambda: PixelCNNPlusPlus(filters=8, num_resnet=1,
-                                                           num_hierarchies=1, num_mixtures=2)),
-                   ("rbm-pcd", lambda: RBM(hidden_units=12, persistent=True, num_chains=8)),
-                   ("ebm", lambda: EnergyModel(hidden_units=(8,), langevin_steps=3,
-                                               buffer_size=16)),
-                   ("dbn", lambda: DBN(hidden_units=(12, 6)))]:
-    with strategy.scope():
-        model = make()
-        model.compile_with_defaults()
-    start = [w.copy() for w in model.get_weights()]
-    if isinstance(model, DBN):  # greedy: arrays
-        model.fit(images, batch_size=32, epochs=2, shuffle=False, verbose=0)
-    else:
-        elements = (images, labels) if model.is_conditional else images
-        data = tf.data.Dataset.from_tensor_slices(elements).batch(32, drop_remainder=True)
-        model.fit(data, epochs=2, verbose=0)
-    weights = model.get_weights()
-    out[name] = {"hash": digest(weights),
-                 "moved": max(float(np.abs(a - b).max()) for a, b in zip(weights, start))}
-
-# Resume (Keras' own, epoch-level, under multi-worker strategies): both workers interrupted
-# after the first of two epochs, restarted on fresh models from their backup folders, against
-# the run never interrupted. The data is not reshuffled: Keras' epoch loop would replay a fresh
-# dataset's first order.
-import keras
-from kerasgen.models import VAE
-
-
-class Interrupt(keras.callbacks.Callback):
-    def on_epoch_end(self, epoch, logs=None):
-        raise KeyboardInterrupt
-
-
-def new_vae():
-    with strategy.scope():
-        model = VAE(latent_dim=2, hidden_units=(16,))
-        model.compile_with_defaults()
-    return model
-
-
-def vae_run(initial, folder, interrupt=False):
-    model = new_vae()
-    model.set_weights(initial)
-    data = tf.data.Dataset.from_tensor_slices(images).batch(32, drop_remainder=True)
-    callbacks = [keras.callbacks.BackupAndRestore(folder)] + [Interrupt()] * interrupt
-    try:
-        model.fit(data, epochs=2, verbose=0, callbacks=callbacks)
-    except KeyboardInterrupt:
-        return None
-    return model
-
-
-folder = f"{sys.argv[1]}/worker-{json.loads(os.environ['TF_CONFIG'])['task']['index']}"
-initial = new_vae().get_weights()
-straight = vae_run(initial, folder + "/straight")
-assert vae_run(initial, folder + "/backup", interrupt=True) is None
-assert os.path.exists(folder + "/backup")
-resumed = vae_run(initial, folder + "/backup")
-out["vae-resume"] = {"straight": digest(straight.get_weights()),
-                     "resumed": digest(resumed.get_weights()),
-                     "moved": max(float(np.abs(a - b).max())
-                                  for a, b in zip(straight.get_weights(), initial))}
-print("RESULT " + json.dumps(out))
-"""
-
-
-def test_two_local_workers_end_with_identical_weights_and_resume(tmp_path):
-    outputs = _run_workers([sys.executable, "-c", WORKER_SCRIPT, str(tmp_path)])
-    results = [json.loads(line[len("RESULT "):]) for out in outputs
-               for line in out.splitlines() if line.startswith("RESULT ")]
-    assert len(results) == 2
-    for family in ("dcgan", "cgan", "pixelcnn++", "rbm-pcd", "ebm", "dbn"):
-        assert results[0][family]["moved"] > 1e-3
-        assert results[0][family]["hash"] == results[1][family]["hash"], family
-    for worker in results:  # interrupted after epoch 1 and resumed == never interrupted
-        resume = worker["vae-resume"]
-        assert resume["moved"] > 1e-3 and resume["resumed"] == resume["straight"]
-    assert results[0]["vae-resume"]["resumed"] == results[1]["vae-resume"]["resumed"]
-
-
-def test_command_line_trains_on_two_workers(tmp_path):
-    from kerasgen.models import load_model
-
-    outputs = _run_workers([sys.executable, "-m", "kerasgen.cli", "train", "vae", "--strategy",
-                            "multi-worker", "--epochs", "2", "--max-examples", "256",
-                            "--no-export", "--verbose", "0", "--out", str(tmp_path)])
-    runs = [json.loads(out[out.index("{"):]) for out in outputs]
-    chief, worker = sorted(runs, key=lambda run: "worker" in run)
-    assert chief["run_dir"] == str(tmp_path / "vae-digits") and "worker" not in chief
-    assert worker["worker"] and worker["run_dir"] != chief["run_dir"]
-    models = [load_model(f"{run['run_dir']}/model.keras") for run in (chief, worker)]
-    for a, b in zip(*(m.get_weights() for m in models)):
-        np.testing.assert_array_equal(a, b)
-    assert "strategy" in (tmp_path / "vae-digits" / "run.json").read_text()
-
-
-def test_multi_worker_option_without_tf_config_is_a_one_line_error(capsys, monkeypatch):
-    from kerasgen.cli import main
-
-    monkeypatch.delenv("TF_CONFIG", raising=False)
-    assert main(["train", "vae", "--strategy", "multi-worker", "--epochs", "1"]) == 2
-    error = capsys.readouterr().err.strip()
-    assert "\n" not in error and "TF_CONFIG" in error
-    assert main(["train", "vae", "--strategy", "parameter-server"]) == 2
-    assert "--strategy" in capsys.readouterr().err
