@@ -70,6 +70,9 @@ class NaNGuard(keras.callbacks.Callback):
 
     def __init__(self, keys=None, rollback_every=None):
         super().__init__()
+        if isinstance(keys, str) or not (keys is None or all(isinstance(k, str) for k in keys)):
+            fail("keys", repr(keys), 'None (every reported value) or a list of names, such as '
+                 '["d_loss", "g_loss"]')
         self.keys = None if keys is None else tuple(keys)
         self.rollback_every = None if rollback_every is None else check_positive_int(
             "rollback_every", rollback_every)

@@ -66,10 +66,13 @@ def test_nan_guard_watches_every_key_unless_told_which():
     assert guard.stopped_on is None and int(chosen.steps.numpy()) == 20
 
 
-def test_nan_guard_rollback_every_must_be_a_positive_integer():
+def test_nan_guard_arguments_are_checked():
     for bad in (0, -1, 1.5, "2"):
         with pytest.raises(ValueError, match="rollback_every"):
             NaNGuard(rollback_every=bad)
+    for bad in ("d_loss", [1, 2]):  # a string would watch its letters
+        with pytest.raises(ValueError, match="keys"):
+            NaNGuard(keys=bad)
 
 
 def test_nan_guard_on_infinite_loss_of_a_real_model():
