@@ -98,11 +98,6 @@ def test_vaegan_learns_to_reconstruct():
     assert model.encode(test[:3]).shape == (3, 8)
 
 
-def test_vaegan_resumes_exactly(tmp_path):
-    images, _ = digits(96)
-    assert_resumes_exactly(lambda **kw: _model(VAEGAN, **kw), dataset(images), tmp_path)
-
-
 # ---------------------------------------------------------------------------- BEGAN
 def test_began_losses_match_their_formulas():
     model = _model(BEGAN, diversity_ratio=0.4)

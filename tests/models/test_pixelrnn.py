@@ -1,6 +1,7 @@
 """PixelRNN (Row LSTM and Diagonal BiLSTM): skewing, causality by gradients (shown to catch
-leaks), likelihoods that sum to one over every image, sampling, completion, save/load/resume
-and bad input. Tiny non-square images, so that rows and columns are not confused."""
+leaks), likelihoods that sum to one over every image, sampling, completion, save/load
+(exact resume: tests/training/test_resume.py) and bad input. Tiny non-square images, so that
+rows and columns are not confused."""
 
 import doctest
 import itertools
@@ -26,7 +27,6 @@ from kerasgen.layers import (
 from kerasgen.models import PixelRNN
 from kerasgen.models.registry import create_model
 from tests.helpers import (
-    assert_resumes_exactly,
     dataset,
     digits,
     output_dependence,
@@ -246,20 +246,6 @@ def test_save_load_continue(tmp_path):
     assert set(history.history) == {"loss", "bits_per_dim"}
     run_model_saving_test(model, dataset(images, labels), images[:4], labels[:4],
                           tmp_path=tmp_path)
-
-
-def test_bernoulli_row_lstm_resumes_exactly(tmp_path):
-    """Saved, loaded and trained on, the weights equal those of one straight run
-    (binarization noise, drawn afresh each step, included)."""
-    images, _ = digits(32)
-
-    def make(**kw):
-        model = _pixelrnn(image_shape=(8, 8, 1), num_levels=17, likelihood="bernoulli",
-                          layer="row", hidden_units=3, num_layers=1, **kw)
-        model.compile(optimizer="adam")
-        return model
-
-    assert_resumes_exactly(make, dataset(images, batch_size=16), tmp_path)
 
 
 def test_row_lstm_converts_to_tflite_builtins(tmp_path):
