@@ -74,11 +74,10 @@ def _image_dataset(name):
 
 def _check_run_name(args):
     """``--out`` and ``--name`` name a folder that can be written, checked before training."""
-    from kerasgen.utils.validation import check_output_path
+    from kerasgen.utils.validation import check_folder_name, check_output_path
 
-    if args.name is not None and (not args.name or args.name in (".", "..")
-                                  or "/" in args.name or os.sep in args.name):
-        raise UsageError(f"`--name` must be one folder name (no '/'); received {args.name!r}.")
+    if args.name is not None:
+        check_folder_name("--name", args.name)
     check_output_path("--out", args.out, kind="folder")
     check_output_path("--out", pathlib.Path(args.out) / (args.name or f"{args.model}-"
                                                           f"{args.data}"), kind="folder")

@@ -73,6 +73,16 @@ def tiny_wavenet(**kwargs):
                              "layers_per_stack": 3, "stacks": 2, **kwargs})
 
 
+def family_elements(model, n):
+    """`n` training examples for a family of `TINY_FAMILIES` or `tiny_wavenet`: 8-bit audio
+    windows ``[n, 24, 1]`` for WaveNet, ``(digits, labels)`` for conditional models, digits
+    otherwise (a DBN's ``fit`` takes the digits as an array)."""
+    if isinstance(model, models.WaveNet):
+        return np.random.default_rng(0).integers(0, 256, size=(n, 24, 1))
+    images, labels = digits(n)
+    return (images, labels) if model.is_conditional else images
+
+
 METRIC_NAMES = {
     "autoencoder": {"loss", "reconstruction_mse"},
     "vae": {"loss", "reconstruction", "kl"},

@@ -708,6 +708,11 @@ for row in LOADERS:
 
 # ------------------------------------------------------------------------------ export
 
+def plain_keras_model():
+    """A Keras model that is not a kerasgen model (it names no export endpoints)."""
+    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+
+
 def export_existing(ctx):
     """export_serving of a version that is already there, with overwrite=False."""
     (ctx.tmp / "repository" / "vae" / "1").mkdir(parents=True, exist_ok=True)
@@ -741,9 +746,7 @@ EXPORTS = [
      lambda ctx: export.export_serving(ctx.models["vae"], ctx.tmp / "sm", warmup="no"),
      "warmup"),
     ("export_serving-not a kerasgen model",
-     lambda ctx: export.export_serving(keras.Sequential([keras.Input((2,)),
-                                                         keras.layers.Dense(1)]),
-                                       ctx.tmp / "sm"), "model"),
+     lambda ctx: export.export_serving(plain_keras_model(), ctx.tmp / "sm"), "model"),
     ("export_serving-model=None", lambda ctx: export.export_serving(None, ctx.tmp / "sm"),
      "model"),
     ("export_tflite-path=None", lambda ctx: export.export_tflite(ctx.models["vae"], None),
@@ -763,9 +766,7 @@ EXPORTS = [
      lambda ctx: export.export_tflite(ctx.models["vae"], ctx.tmp / "m.tflite", check="yes"),
      "check"),
     ("export_tflite-not a kerasgen model",
-     lambda ctx: export.export_tflite(keras.Sequential([keras.Input((2,)),
-                                                        keras.layers.Dense(1)]),
-                                      ctx.tmp / "m.tflite"), "model"),
+     lambda ctx: export.export_tflite(plain_keras_model(), ctx.tmp / "m.tflite"), "model"),
     ("run_tflite-missing file",
      lambda ctx: export.run_tflite(ctx.tmp / "nope.tflite", "sample"), "path_or_bytes"),
     ("run_tflite-not a TFLite file",

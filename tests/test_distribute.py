@@ -18,45 +18,20 @@ import sys
 import numpy as np
 import pytest
 
+from tests.conftest import REPO_ROOT
+
 SCRIPT = r"""
 import json, sys, tempfile
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import keras, numpy as np
-import kerasgen
-from kerasgen.models import *
+from kerasgen.models import DBN, RBM
 from kerasgen.utils import noise
+from tests.helpers import TINY_FAMILIES, family_elements, tiny_wavenet
 
-FAMILIES = {
-    # maximum likelihood
-    "autoencoder": lambda: Autoencoder(latent_dim=4, hidden_units=(16,)),
-    "vae": lambda: VAE(latent_dim=2, hidden_units=(16,)),
-    "cvae": lambda: ConditionalVAE(num_classes=10, latent_dim=2, hidden_units=(16,)),
-    "denoising-autoencoder": lambda: DenoisingAutoencoder(latent_dim=4, hidden_units=(16,)),
-    "pixelcnn": lambda: PixelCNN(filters=8, num_layers=1, first_kernel_size=3),
-    "pixelcnn++": lambda: PixelCNNPlusPlus(filters=8, num_resnet=1, num_hierarchies=1,
-                                           num_mixtures=2, dropout=0.5),
-    "pixelrnn": lambda: PixelRNN(layer="row", hidden_units=3, num_layers=1,
-                                 first_kernel_size=3),
-    "wavenet": lambda: WaveNet(residual_channels=8, skip_channels=8, layers_per_stack=3,
-                               stacks=2),
-    # adversarial
-    "dcgan": lambda: GAN(latent_dim=4, network="conv", normalization="batch", filters=(8, 16)),
-    "wgan-gp": lambda: GAN(latent_dim=4, network="conv", loss="wasserstein", d_steps=2,
-                           gradient_penalty=10.0, normalization="layer", filters=(8, 16)),
-    "began": lambda: BEGAN(latent_dim=4, code_dim=8, filters=(8, 16)),
-    "cgan": lambda: ConditionalGAN(num_classes=10, latent_dim=4, filters=(8, 16)),
-    "vae-gan": lambda: VAEGAN(latent_dim=4, filters=(8, 16)),
-    # contrastive divergence
-    "rbm-pcd": lambda: RBM(hidden_units=12, persistent=True, num_chains=8),
-    "boltzmann-machine": lambda: BoltzmannMachine(hidden_units=3, num_chains=8),
-    "ebm": lambda: EnergyModel(hidden_units=(8,), langevin_steps=3, buffer_size=16),
-    "gaussian-rbm": lambda: GaussianRBM(hidden_units=6),
-    "dbn": lambda: DBN(hidden_units=(12, 6)),
-}
+FAMILIES = dict(TINY_FAMILIES, wavenet=tiny_wavenet)
 RESUME_FAMILIES = ["vae", "dcgan", "rbm-pcd"]  # one per training style
-images, labels = kerasgen.data.load_arrays("digits", max_examples=128)
 one = tf.distribute.OneDeviceStrategy("/cpu:0")
 two = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 
@@ -77,12 +52,10 @@ def train(name, strategy, initial):
     if initial is not None:
         model.set_weights(initial)
     start = model.get_weights()
+    elements = family_elements(model, 128)
     if isinstance(model, DBN):  # greedy: arrays (in order), two epochs per RBM
-        history = model.fit(images, batch_size=32, epochs=2, shuffle=False, verbose=0)
+        history = model.fit(elements, batch_size=32, epochs=2, shuffle=False, verbose=0)
         return model, start, history.history
-    elements = (images, labels) if model.is_conditional else images
-    if isinstance(model, WaveNet):  # 8-bit audio windows
-        elements = np.random.default_rng(0).integers(0, 256, size=(len(images), 24, 1))
     data = tf.data.Dataset.from_tensor_slices(elements).batch(32, drop_remainder=True)
     history = model.fit(data, epochs=2, verbose=0).history
     return model, start, history
@@ -117,7 +90,8 @@ try:
     with two.scope():
         odd = RBM(hidden_units=4, persistent=True, num_chains=7)
         odd.compile_with_defaults()
-    odd.fit(tf.data.Dataset.from_tensor_slices(images).batch(32), epochs=1, verbose=0)
+    odd.fit(tf.data.Dataset.from_tensor_slices(family_elements(odd, 64)).batch(32), epochs=1,
+            verbose=0)
     results["odd_chains_error"] = None
 except ValueError as error:
     results["odd_chains_error"] = str(error)
@@ -135,8 +109,7 @@ def resume_run(name, initial, backup, interrupt=False):
         model = FAMILIES[name]()
         model.compile_with_defaults()
     model.set_weights(initial)
-    elements = (images[:96], labels[:96]) if model.is_conditional else images[:96]
-    data = tf.data.Dataset.from_tensor_slices(elements).shuffle(
+    data = tf.data.Dataset.from_tensor_slices(family_elements(model, 96)).shuffle(
         96, seed=7, reshuffle_each_iteration=True).batch(32)
     callbacks = [keras.callbacks.BackupAndRestore(backup, save_freq=1)]
     try:
@@ -179,7 +152,7 @@ STYLES = {"autoencoder": "maximum likelihood", "vae": "maximum likelihood",
 def run_families(families, *flags):
     """The SCRIPT's JSON for `families` (one subprocess)."""
     result = subprocess.run([sys.executable, "-c", SCRIPT, ",".join(families), *flags],
-                            capture_output=True, text=True, timeout=900)
+                            capture_output=True, text=True, timeout=900, cwd=REPO_ROOT)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -49,10 +49,10 @@ WORKER_SCRIPT = r"""
 import hashlib, json, os, sys
 from kerasgen.training.distribute import make_strategy
 strategy = make_strategy("multi-worker")
-import numpy as np, tensorflow as tf, kerasgen
-from kerasgen.models import DBN, WaveNet
-from tests.helpers import TINY_FAMILIES, tiny_wavenet
-images, labels = kerasgen.data.load_arrays("digits", max_examples=128)
+import numpy as np, tensorflow as tf
+from kerasgen.models import DBN
+from tests.helpers import TINY_FAMILIES, digits, family_elements, tiny_wavenet
+images, _ = digits(128)
 
 
 def digest(weights):
@@ -65,12 +65,10 @@ for name, make in dict(TINY_FAMILIES, wavenet=tiny_wavenet).items():  # every fa
         model = make()
         model.compile_with_defaults()
     start = [w.copy() for w in model.get_weights()]
+    elements = family_elements(model, 128)
     if isinstance(model, DBN):  # greedy: arrays
-        model.fit(images, batch_size=32, epochs=2, shuffle=False, verbose=0)
+        model.fit(elements, batch_size=32, epochs=2, shuffle=False, verbose=0)
     else:
-        elements = (images, labels)  # unconditional models ignore the labels
-        if isinstance(model, WaveNet):  # 8-bit audio windows
-            elements = np.random.default_rng(0).integers(0, 256, size=(128, 24, 1))
         data = tf.data.Dataset.from_tensor_slices(elements).batch(48)  # a smaller last batch
         model.fit(data, epochs=2, verbose=0)
     weights = model.get_weights()
@@ -141,6 +139,7 @@ def test_two_local_workers_end_with_identical_weights_and_resume(tmp_path):
 
 
 def test_command_line_trains_on_two_workers(tmp_path):
+    """The run's data yields (images, labels); the unconditional VAE ignores the labels."""
     from kerasgen.models import load_model
 
     outputs = _run_workers([sys.executable, "-m", "kerasgen.cli", "train", "vae", "--strategy",

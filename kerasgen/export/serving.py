@@ -16,7 +16,6 @@ Example:
     >>> # loaded.signatures["sample"](num_samples=tf.constant(4), seed=tf.constant(0))["images"]
 """
 
-import os
 import pathlib
 import shutil
 
@@ -27,6 +26,7 @@ from kerasgen.export.endpoints import example_inputs
 from kerasgen.utils.validation import (
     check_bool,
     check_existing_path,
+    check_folder_name,
     check_output_path,
     check_positive_int,
     fail,
@@ -68,9 +68,8 @@ def export_serving(model, directory="saved_models", name=None, version=1, warmup
     check_exportable(model, "serving_endpoints")
     version = check_positive_int("version", version)
     directory = check_output_path("directory", directory, kind="folder")
-    if name is not None and (not isinstance(name, str) or not name or name in (".", "..")
-                             or "/" in name or os.sep in name):
-        fail("name", repr(name), "None or a model name that is one folder name (no '/')")
+    if name is not None:
+        check_folder_name("name", name, "None or a model name that is one folder name (no '/')")
     name = name or type(model).__name__.lower()
     warmup, overwrite = check_bool("warmup", warmup), check_bool("overwrite", overwrite)
     path = check_output_path("directory", directory / name / str(version), kind="folder")

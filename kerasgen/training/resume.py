@@ -36,7 +36,6 @@ import tensorflow as tf
 from kerasgen.training.distribute import is_multi_worker
 
 
-
 def find_backup(callbacks):
     """The ``BackupAndRestore`` among `callbacks`, or None."""
     found = [c for c in callbacks or () if isinstance(c, keras.callbacks.BackupAndRestore)]

@@ -235,6 +235,15 @@ def check_output_path(name, path, kind="file"):
     return path
 
 
+def check_folder_name(name, value, expected="one folder name (no '/')"):
+    """A name for one folder inside another (a run or model name): a non-empty str without
+    path separators, not "." or ".."."""
+    if not isinstance(value, str) or not value or value in (".", "..") or "/" in value \
+            or os.sep in value:
+        fail(name, repr(value), expected)
+    return value
+
+
 def check_existing_path(name, path, kind="file", holding=None):
     """An existing ``kind`` (``"file"`` or ``"folder"``); a folder must hold the relative
     path `holding` when given. Returns a ``pathlib.Path``."""

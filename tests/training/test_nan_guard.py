@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from kerasgen.models import DBN
 from kerasgen.training import NaNGuard
-from tests.helpers import TINY_FAMILIES, digits, tiny_wavenet
+from tests.helpers import TINY_FAMILIES, family_elements, tiny_wavenet
 
 FAMILIES = dict(TINY_FAMILIES, wavenet=tiny_wavenet)
 
@@ -29,11 +29,7 @@ def _model_and_data(family):
     keras.utils.set_random_seed(0)
     model = FAMILIES[family]()
     model.compile_with_defaults()
-    if family == "wavenet":
-        windows = np.random.default_rng(0).integers(0, 256, size=(64, 24, 1))
-        return model, windows
-    images, labels = digits(64)
-    return model, ((images, labels) if model.is_conditional else images)
+    return model, family_elements(model, 64)
 
 
 def _fit(model, data, callbacks):

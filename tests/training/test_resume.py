@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 from kerasgen import models
-from tests.helpers import TINY_FAMILIES, assert_weights_equal, digits, tiny_wavenet
+from tests.helpers import TINY_FAMILIES, assert_weights_equal, family_elements, tiny_wavenet
 
 BATCHES_PER_EPOCH = 3
 INTERRUPT_AT_STEP = 4  # the second batch of the second epoch
@@ -33,12 +33,9 @@ class Interrupt(keras.callbacks.Callback):
 
 
 def _data(model):
-    images, labels = digits(32 * BATCHES_PER_EPOCH)
-    elements = (images, labels) if model.is_conditional else images
-    if isinstance(model, models.WaveNet):  # 8-bit audio windows
-        elements = np.random.default_rng(0).integers(0, 256, size=(len(images), 24, 1))
-    return tf.data.Dataset.from_tensor_slices(elements).shuffle(
-        len(images), seed=7, reshuffle_each_iteration=True).batch(32)
+    count = 32 * BATCHES_PER_EPOCH
+    return tf.data.Dataset.from_tensor_slices(family_elements(model, count)).shuffle(
+        count, seed=7, reshuffle_each_iteration=True).batch(32)
 
 
 def _make(family):
@@ -49,7 +46,7 @@ def _make(family):
 
 def _fit(model, callbacks=()):
     if isinstance(model, models.DBN):  # greedy: arrays, one epoch per RBM
-        images, _ = digits(32 * BATCHES_PER_EPOCH)
+        images = family_elements(model, 32 * BATCHES_PER_EPOCH)
         return model.fit(images, epochs=2, batch_size=32, verbose=0, callbacks=list(callbacks))
     return model.fit(_data(model), epochs=2, verbose=0, callbacks=list(callbacks))
 

@@ -172,7 +172,7 @@ class BoltzmannMachine(ContrastiveDivergenceModel):
         images = self.check_images(images)
         report = {"num_examples": int(len(images))}
         if self.num_units <= MAX_ENUMERATED_UNITS:
-            binary = np.round(self.check_images(images) / (self.num_levels - 1)) \
+            binary = np.round(images / (self.num_levels - 1)) \
                 * (self.num_levels - 1)
             report["log_likelihood"] = float(np.mean(self.log_prob(binary)))
         return report
