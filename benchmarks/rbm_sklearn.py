@@ -131,7 +131,8 @@ def main():
               f"{row['time_ratio keras_fit_floor / sklearn']:.2f}; ours above the floor "
               f"{row['time_ratio (kerasgen - floor) / sklearn']:.2f}); scikit-learn's update "
               f"in Keras {row['textbook_pcd_in_keras_seconds_per_epoch']:.4f} (ratio "
-              f"{row['time_ratio textbook_pcd_in_keras / sklearn']:.2f}); pseudo-log-likelihood kerasgen "
+              f"{row['time_ratio textbook_pcd_in_keras / sklearn']:.2f}); "
+              f"pseudo-log-likelihood kerasgen "
               f"{row['kerasgen_pseudo_log_likelihood']:.2f} sklearn "
               f"{row['sklearn_pseudo_log_likelihood']:.2f} nats/image")
     RESULTS.mkdir(exist_ok=True)
@@ -155,7 +156,8 @@ class FitFloor(keras.Model):
 
 class TextbookPCD(keras.Model):
     """scikit-learn's ``BernoulliRBM._fit`` (persistent CD-1 on hidden samples) in one
-    ``train_step``, op for op (a timing reference only: the library's RBM is `kerasgen.models.RBM`)::
+    ``train_step``, op for op (a timing reference only; the library's RBM is
+    `kerasgen.models.RBM`)::
 
         h+ = sigmoid(v W + c);  v- ~ Bernoulli(sigmoid(h~ W^T + b));  h- = sigmoid(v- W + c)
         W += lr/B (v^T h+ - v-^T h-);  c += lr/B sum(h+ - h-);  b += lr/B sum(v - v-)
