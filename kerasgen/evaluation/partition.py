@@ -103,7 +103,9 @@ def base_rate_visible_bias(rbm, data, smoothing=0.05):
 
 def annealing_schedule(num_betas):
     """Salakhutdinov & Murray's schedule scaled to ``num_betas`` steps: 1/29 of them up to
-    0.5, 8/29 up to 0.9, the rest (20/29) up to 1 (14500 = 500 + 4000 + 10000)."""
+    0.5, 8/29 up to 0.9, the rest (20/29) up to 1 (14500 = 500 + 4000 + 10000). Returns the
+    K + 1 values 0 = beta_0 < ... < beta_K = 1 (K = ``num_betas``, at least 3: each of the
+    three stretches has at least one step)."""
     num_betas = val.check_positive_int("num_betas", num_betas)
     first, second = max(1, num_betas // 29), max(1, 8 * num_betas // 29)
     third = max(1, num_betas - first - second)
@@ -119,7 +121,8 @@ def ais_log_partition(rbm, data=None, num_chains=100, num_betas=14500, seed=0,
     Args:
         data: training images for the base-rate model (Bernoulli units; None: b_A = 0).
         num_chains: independent AIS runs (importance weights).
-        num_betas: K, the length of `annealing_schedule` (ignored when ``betas`` is given).
+        num_betas: K, the steps of `annealing_schedule` (K + 1 betas; ignored when
+            ``betas`` is given).
         seed: integer seed of every draw.
         betas: an increasing schedule from 0 to 1 (overrides ``num_betas``).
     """

@@ -61,6 +61,26 @@ def test_classifier_from_the_dbn_beats_random_initialization_with_few_labels(dig
     assert accuracy["dbn"] >= accuracy["random"] + 0.02, accuracy
 
 
+def test_fine_tuning_noise_follows_its_seed(digits):
+    """One image (so the batch order cannot differ): the same seed repeats a fine-tuning call
+    exactly, another seed draws other wake/sleep noise."""
+    image = digits[0][:1]
+    dbn = DBN(image_shape=(8, 8, 1), num_levels=17, hidden_units=(8, 4), seed=0)
+    dbn.compile_with_defaults()
+    dbn.fit(digits[0][:40], batch_size=20, epochs=1, verbose=0)
+    start = [w.numpy() for w in dbn.weights]
+
+    def fine_tuned(seed):
+        for weight, value in zip(dbn.weights, start):
+            weight.assign(value)
+        dbn.fine_tune(image, epochs=3, batch_size=1, learning_rate=0.1, seed=seed)
+        return np.concatenate([w.numpy().ravel() for w in dbn.weights])
+
+    first = fine_tuned(1)
+    np.testing.assert_array_equal(first, fine_tuned(1))
+    assert not np.allclose(first, fine_tuned(2))
+
+
 def test_up_down_fine_tuning_unties_weights_and_lowers_reconstruction_error(digits, tmp_path):
     images = digits[0][:400]
     dbn = DBN(image_shape=(8, 8, 1), num_levels=17, hidden_units=(32, 16), seed=0)

@@ -31,6 +31,22 @@ def test_langevin_follows_its_formula_on_a_linear_energy():
     np.testing.assert_allclose(noisy, np.clip(x0 - 0.01 * w + 0.05 * eps, 0, 1), atol=1e-6)
 
 
+def test_temperature_scales_the_langevin_noise_by_its_square_root():
+    """Sampling exp(-E / T): for x - a dE + s eps the stationary law is about
+    exp(-2 a E / s^2), so T multiplies the noise by sqrt(T). With a constant energy and one
+    step from the same start and noise, x_T - x_1 = (sqrt(T) - 1) s eps wherever no clip
+    acts: (x_9 - x_1) / (x_4 - x_1) = 2 (a noise linear in T would give 8 / 3)."""
+    model = EnergyModel(hidden_units=(), noise_scale=0.01)
+    for weight in model.energy_network.weights:
+        weight.assign(tf.zeros_like(weight))
+    at = {t: model.sample(64, langevin_steps=1, seed=5, temperature=t).numpy() / 16.0
+          for t in (1.0, 4.0, 9.0)}
+    inside = np.all([(x > 0.0) & (x < 1.0) for x in at.values()], axis=0)
+    assert inside.mean() > 0.9
+    np.testing.assert_allclose((at[9.0] - at[1.0])[inside],
+                               2.0 * (at[4.0] - at[1.0])[inside], atol=1e-5)
+
+
 def test_training_gives_data_lower_energy_than_noise_and_moves_the_buffer(tmp_path):
     images = _digits()
     model = EnergyModel(image_shape=(8, 8, 1), num_levels=17, hidden_units=(32, 32),
@@ -50,6 +66,17 @@ def test_training_gives_data_lower_energy_than_noise_and_moves_the_buffer(tmp_pa
     np.testing.assert_allclose(loaded.energy(images[:4]), model.energy(images[:4]), atol=1e-6)
     np.testing.assert_array_equal(loaded.sample(2, langevin_steps=5, seed=3),
                                   model.sample(2, langevin_steps=5, seed=3))
+
+
+def test_a_training_step_writes_each_chain_to_its_own_buffer_row():
+    """32 chains into a 64-row buffer: 32 distinct rows change (rows drawn with replacement
+    would collide, about 7 times on average, and the write order of the collisions is undefined)."""
+    model = EnergyModel(hidden_units=(8,), langevin_steps=2, buffer_size=64, reinit=0.0)
+    model.compile_with_defaults()
+    before = model.buffer.numpy().copy()
+    model.fit(_digits(32), batch_size=32, epochs=1, verbose=0)
+    changed = np.any(model.buffer.numpy() != before, axis=(1, 2, 3))
+    assert changed.sum() == 32
 
 
 def test_tflite_energy_equals_keras(tmp_path):

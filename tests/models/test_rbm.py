@@ -134,6 +134,24 @@ def test_persistent_chains_move_across_batches_and_survive_save_and_load(tmp_pat
     np.testing.assert_allclose(loaded.kernel.numpy(), model.kernel.numpy(), atol=1e-6)
 
 
+@pytest.mark.parametrize("persistent", [False, True], ids=["cd1", "pcd"])
+def test_gaussian_rbm_learns_the_standard_deviation_of_each_pixel(persistent):
+    """Independent Gaussian pixels N(mu_i, s_i^2): the maximum-likelihood Gaussian RBM has
+    W h constant and sigma_i = s_i. The learned sigma must reach s from its start at 0.5 (a
+    CD negative taken as the mean b + W h instead of a draw drops s_i^2 from the model's
+    E[(v_i - b_i)^2], and sigma then grows without end: 0.64 instead of 0.05 here)."""
+    rng = np.random.default_rng(0)
+    mean, spread = np.array([0.3, 0.5, 0.6, 0.7]), np.array([0.05, 0.1, 0.15, 0.1])
+    units = mean + spread * rng.standard_normal((2000, 4))
+    images = np.clip(np.round(255 * units), 0, 255).reshape(-1, 2, 2, 1).astype(np.float32)
+    rbm = GaussianRBM(image_shape=(2, 2, 1), num_levels=256, hidden_units=2,
+                      persistent=persistent, num_chains=100, seed=0)
+    rbm.compile(optimizer=keras.optimizers.Adam(0.01))
+    rbm.fit(images, batch_size=100, epochs=20, verbose=0)
+    data_spread = (images.reshape(-1, 4) / 255).std(axis=0)
+    np.testing.assert_allclose(np.exp(rbm.log_sigma.numpy()), data_spread, rtol=0.1)
+
+
 def test_training_on_digits_lowers_the_reconstruction_error_and_raises_pseudo_likelihood():
     images, _ = kerasgen.data.load_arrays("digits", max_examples=400)
     model = RBM(image_shape=(8, 8, 1), num_levels=17, hidden_units=32, seed=1)

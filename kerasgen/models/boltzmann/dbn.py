@@ -186,7 +186,8 @@ class DBN(GenerativeModel):
     # ------------------------------------------------------------------ up-down
     def fine_tune(self, images, epochs=1, batch_size=100, learning_rate=0.01, seed=0):
         """Up-down fine-tuning (module docstring) for ``epochs`` passes over ``images``;
-        returns the mean top-RBM free-energy gap per epoch."""
+        returns the mean top-RBM free-energy gap per epoch. ``seed`` fixes this call's batch
+        order and noise (None: fresh ones)."""
         images = self.check_images(_as_arrays(images, "images"), "images")
         epochs = val.check_positive_int("epochs", epochs)
         batch_size = val.check_positive_int("batch_size", batch_size)
@@ -194,12 +195,15 @@ class DBN(GenerativeModel):
         if len(self.rbms) < 2:
             val.fail("hidden_units", repr(self.hidden_units),
                      "at least two layers for up-down fine-tuning")
+        seed = self.resolve_seed(seed)
         top = self.rbms[-1]
         step = tf.Variable(0, dtype=tf.int64)
 
         @tf.function
         def up_down(batch):
-            noise = StatelessNoise(step_seed(self.seed, step, salt=11))
+            # `seed` picks this call's noise (two calls with other seeds draw other noise)
+            noise = StatelessNoise(tf.random.experimental.stateless_fold_in(
+                step_seed(self.seed, step, salt=11), seed))
             state = self.rbms[0].visible_units(batch)
             wake = [state]
             for n, (kernel, bias) in enumerate(self.up):  # wake: stochastic up pass

@@ -11,7 +11,10 @@ samples come from Langevin dynamics, clipped to [0, 1]:
 
 started from a replay buffer of earlier chains' ends (fresh uniform noise with probability
 ``reinit``) and written back after ``langevin_steps`` steps, so chains grow long across
-training steps. The skeleton (`kerasgen.training.contrastive_divergence`) minimizes
+training steps. The chain's stationary law is about exp(-2 step_size E(x) / noise_scale^2), so
+sampling at temperature T (exp(-E / T)) multiplies the noise by sqrt(T).
+
+The skeleton (`kerasgen.training.contrastive_divergence`) minimizes
 
     mean E(x_data) - mean E(x~) + energy_l2 * (mean E(x_data)^2 + mean E(x~)^2)
 
@@ -43,7 +46,7 @@ from kerasgen.training.contrastive_divergence import ContrastiveDivergenceModel
 from kerasgen.utils import validation as val
 from kerasgen.utils import noise as noise_lib
 from kerasgen.utils.noise import StatelessNoise
-from kerasgen.utils.replicas import gather_rows
+from kerasgen.utils.replicas import gather_rows, global_rows
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -119,7 +122,7 @@ class EnergyModel(ContrastiveDivergenceModel):
     def negative_states(self, x, seed):
         batch = tf.shape(x)[0]
         keys = [tf.random.experimental.stateless_fold_in(seed, i) for i in range(4)]
-        index = noise_lib.uniform([batch], keys[0], 0, self.buffer_size, tf.int32)
+        index = self._buffer_rows(batch, keys[0])
         fresh = noise_lib.uniform(tf.shape(x), keys[1])
         restart = noise_lib.uniform([batch, 1, 1, 1], keys[2]) < self.reinit
         start = tf.where(restart, fresh, tf.gather(self.buffer, index))
@@ -128,6 +131,16 @@ class EnergyModel(ContrastiveDivergenceModel):
         self.buffer.assign(tf.tensor_scatter_nd_update(
             self.buffer, gather_rows(index)[:, tf.newaxis], gather_rows(chains)))
         return chains
+
+    def _buffer_rows(self, batch, key):
+        """Buffer rows ``[batch]`` for this replica's chains: the first rows of one random
+        permutation of the buffer for the global batch, so no two chains are written back to
+        one row (rows repeat only when the global batch is larger than the buffer)."""
+        def draw(shape):
+            order = tf.random.experimental.stateless_shuffle(tf.range(self.buffer_size), key)
+            return tf.gather(order, tf.range(shape[0]) % self.buffer_size)
+
+        return global_rows(draw, [batch])
 
     def chain_from_data(self, x, seed):
         return self.langevin(x, self.langevin_steps, StatelessNoise(seed))
@@ -140,14 +153,15 @@ class EnergyModel(ContrastiveDivergenceModel):
     def sample(self, num_samples, langevin_steps=200, seed=None, temperature=1.0,
                labels=None):
         """Images ``[num_samples, H, W, C]`` (float levels) after ``langevin_steps`` steps
-        from uniform noise; ``temperature`` scales the Langevin noise."""
+        from uniform noise; at ``temperature`` T the chain targets exp(-E(x) / T) (the
+        Langevin noise times sqrt(T), module docstring)."""
         num_samples, langevin_steps, noise, temperature = check_chain_request(
             self, num_samples, "langevin_steps", langevin_steps, seed, temperature, labels)
         return self._draw(num_samples, langevin_steps, noise, temperature)
 
     def _draw(self, num_samples, steps, noise, temperature=1.0):
         start = noise.uniform(tf.stack([num_samples, *self.image_shape]), START_STEP, 1)
-        x = self.langevin(start, steps, noise, noise_scale=self.noise_scale * temperature)
+        x = self.langevin(start, steps, noise, noise_scale=self.noise_scale * temperature**0.5)
         return transforms.unit_to_levels(x, self.num_levels)
 
     def call(self, images):

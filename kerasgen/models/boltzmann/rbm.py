@@ -23,8 +23,10 @@ At temperature T every energy is divided by T: logits / T, Gaussian variances * 
 
 Training (`kerasgen.training.contrastive_divergence`): negatives are k Gibbs steps
 v -> h ~ p(h|v) -> v ~ p(v|h) from the data (CD-k) or from ``num_chains`` persistent chains
-(PCD, Tieleman 2008) kept as a model variable, so they survive save and resume. The last step
-uses p(v|h)'s mean rather than a draw (less noise, the usual practice).
+(PCD, Tieleman 2008) kept as a model variable, so they survive save and resume. With
+Bernoulli units CD-k's last step uses p(v|h)'s mean rather than a draw (less noise, the usual
+practice); Gaussian units keep the draw: the mean would drop the s_i^2 of the draw from
+E_model[(v_i - b_i)^2], and the gradient of log s_i would push s_i up forever.
 
 log Z by enumeration and by annealed importance sampling: `kerasgen.evaluation.partition`.
 
@@ -180,7 +182,8 @@ class RBM(ContrastiveDivergenceModel):
         return assign_rows(self.chains, chains)
 
     def chain_from_data(self, v, seed):
-        return self.gibbs_with(v, self.cd_steps, self.parameters(), StatelessNoise(seed))[0]
+        return self.gibbs_with(v, self.cd_steps, self.parameters(), StatelessNoise(seed),
+                               mean_last=self.visible == "bernoulli")[0]
 
     def monitor(self, v, seed):
         return {"reconstruction_error": self._reconstruction_error(v)}
@@ -203,7 +206,8 @@ class RBM(ContrastiveDivergenceModel):
         return self.visible_units(self.check_images(images, name))
 
     def free_energy(self, images, temperature=1.0):
-        """F(v) in nats per image ``[N]`` (module docstring); log p(v) = -F(v) - log Z."""
+        """F_T(v) = -log sum_h exp(-E(v, h) / T) in nats per image ``[N]`` (module
+        docstring); at T = 1 it is F(v) and log p(v) = -F(v) - log Z."""
         temperature = val.check_positive_float("temperature", temperature)
         return self.free_energy_with(self._checked_units(images), self.parameters(),
                                      temperature)
@@ -237,7 +241,9 @@ class RBM(ContrastiveDivergenceModel):
 
     def log_prob(self, images, log_partition):
         """log p(v) = -F(v) - log Z ``[N]`` given log Z (`kerasgen.evaluation.partition`).
-        Bernoulli units: images must be binary (levels 0 and L - 1; `binarized` makes them)."""
+        Bernoulli units: images must be binary (levels 0 and L - 1; `binarized` makes them).
+        Gaussian units: a density over the units v = x / (L - 1) in [0, 1]; the density of the
+        levels x is this minus D log(L - 1)."""
         log_partition = val.check_finite_float("log_partition", log_partition)
         if self.visible == "bernoulli":
             array = self.check_images(images)
