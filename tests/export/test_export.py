@@ -122,9 +122,16 @@ def model(request):
     return MODELS[request.param]()
 
 
-def test_saved_model_in_fresh_process_equals_keras(model, tmp_path):
-    path = export_serving(model, tmp_path, name="m", version=3)
-    assert path == tmp_path / "m" / "3" and (path / "saved_model.pb").is_file()
+@pytest.fixture(scope="module")
+def exported(model, tmp_path_factory):
+    """``(folder, path)``: the model's SavedModel, exported once for the serving tests."""
+    folder = tmp_path_factory.mktemp("serving")
+    return folder, export_serving(model, folder, name="m", version=3)
+
+
+def test_saved_model_in_fresh_process_equals_keras(model, exported, tmp_path):
+    folder, path = exported
+    assert path == folder / "m" / "3" and (path / "saved_model.pb").is_file()
     endpoints = model.serving_endpoints()
     arrays, calls = {}, {}
     for endpoint in endpoints:
@@ -143,8 +150,8 @@ def test_saved_model_in_fresh_process_equals_keras(model, tmp_path):
                                        rtol=1e-5, atol=1e-5, err_msg=endpoint.name)
 
 
-def test_signatures_are_named_and_default_is_first(model, tmp_path):
-    path = export_serving(model, tmp_path, name="m")
+def test_signatures_are_named_and_default_is_first(model, exported):
+    _, path = exported
     loaded = tf.saved_model.load(str(path))
     names = [e.name for e in model.serving_endpoints()]
     assert set(names) | {"serving_default"} == set(loaded.signatures)
@@ -156,8 +163,8 @@ def test_signatures_are_named_and_default_is_first(model, tmp_path):
         assert set(kwargs) == {spec.name for spec in endpoint.input_signature}
 
 
-def test_warmup_records_cover_every_signature_and_replay(model, tmp_path):
-    path = export_serving(model, tmp_path, name="m")
+def test_warmup_records_cover_every_signature_and_replay(model, exported):
+    _, path = exported
     requests = read_warmup_requests(path)
     assert [r.model_spec.signature_name for r in requests] == \
         [e.name for e in model.serving_endpoints()]
