@@ -61,7 +61,8 @@ class Likelihood:
         return self.distribution(params).log_prob(targets)
 
     def mean(self, params):
-        """The distribution's mean, in the data's units [0, L-1]."""
+        """The image a decoder shows for ``params``, in the data's units [0, L-1]: the mean
+        (Bernoulli, Gaussian) or the clipped location (discretized logistic)."""
         raise NotImplementedError
 
     def nats_offset_per_dim(self):
@@ -141,7 +142,9 @@ class DiscretizedLogistic(Likelihood):
         return discretized_logistic(loc, scale, self.num_levels)
 
     def mean(self, params):
-        # The mode-free summary users expect from a grid: the clipped location.
+        """The location mu clipped to [0, L-1] (what decoders and samplers show), not E[x]:
+        the edge bins hold the logistic's tails, so near the edges or with a wide scale
+        E[x] = sum_{k=1}^{L-1} sigmoid((mu - k + 1/2) / s) moves towards the middle."""
         loc, _ = self._loc_scale(params)
         return tf.clip_by_value(loc, 0.0, float(self.num_levels - 1))
 

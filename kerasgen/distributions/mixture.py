@@ -110,6 +110,9 @@ class DiscretizedLogisticMixture:
 
     name = "discretized_logistic_mixture"
     is_discrete = True
+    # A pixel's channels are drawn together (component, then R -> G -> B on the drawn values),
+    # so a sampler cannot keep some channels of a pixel fixed and draw the others given them.
+    couples_channels = True
 
     def __init__(self, num_levels, num_mixtures=5, min_log_scale=MIN_LOG_SCALE):
         self.num_levels = check_num_levels(num_levels)

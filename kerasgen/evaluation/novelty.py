@@ -26,26 +26,33 @@ class NoveltyDetector:
     """Flags inputs whose ``model.anomaly_score`` is above a calibrated threshold.
 
     Args:
-        model: any kerasgen model with ``anomaly_score(images)`` (VAE: negative log-likelihood
-            bound; autoencoder: reconstruction error).
+        model: any kerasgen model with ``anomaly_score(images, labels)`` (VAE: negative
+            log-likelihood bound; autoencoder: reconstruction error).
         false_positive_rate: the fraction of normal data allowed to be flagged.
+        **score_kwargs: further arguments of ``anomaly_score`` shared by every call (e.g.
+            ``num_samples``); per-image labels of conditional models go to `fit`,
+            `score` and `predict` with their images.
     """
 
     def __init__(self, model, false_positive_rate=0.05, **score_kwargs):
         self.model = model
         self.false_positive_rate = check_probability("false_positive_rate", false_positive_rate)
+        if "labels" in score_kwargs:
+            fail("labels", "labels given to the constructor",
+                 "labels passed with their images to fit, score and predict")
         self.score_kwargs = score_kwargs
         self.threshold = None
 
-    def score(self, images):
-        return np.asarray(self.model.anomaly_score(images, **self.score_kwargs))
+    def score(self, images, labels=None):
+        return np.asarray(self.model.anomaly_score(images, labels=labels, **self.score_kwargs))
 
-    def fit(self, normal_images):
-        self.threshold = calibrate_threshold(self.score(normal_images), self.false_positive_rate)
+    def fit(self, normal_images, labels=None):
+        self.threshold = calibrate_threshold(self.score(normal_images, labels),
+                                             self.false_positive_rate)
         return self
 
-    def predict(self, images):
+    def predict(self, images, labels=None):
         """True where an image is flagged as novel."""
         if self.threshold is None:
             fail("threshold", "None", "a calibrated threshold: call fit(normal_images) first")
-        return self.score(images) > self.threshold
+        return self.score(images, labels) > self.threshold

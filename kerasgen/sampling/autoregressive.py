@@ -17,7 +17,8 @@ same samples.
         write(i, j, pixel)
 
 Example:
-    >>> # levels = sample_pixels(NaiveStepper(fn, to_units), head, (8, 8, 1), uniforms)
+    >>> # levels = sample_pixels(NaiveStepper(params_fn, (8, 8, 1)), head, (8, 8, 1),
+    >>> #                        uniforms, to_units)
 """
 
 import tensorflow as tf

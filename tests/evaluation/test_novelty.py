@@ -106,3 +106,20 @@ def test_autoencoder_detector_uses_reconstruction_error():
     np.testing.assert_allclose(detector.score(train[:5]), model.anomaly_score(train[:5]))
     noise = np.random.default_rng(0).integers(0, 17, size=(50, 8, 8, 1))
     assert detector.predict(noise).mean() > 0.9
+
+
+def test_conditional_detector_scores_each_image_with_its_own_label():
+    """A conditional VAE's score depends on the label: the detector passes each image's own
+    label (labels are refused in the constructor, where one set would serve every call)."""
+    from kerasgen.models import ConditionalVAE
+
+    model = make_model(ConditionalVAE, num_classes=10, compile=False)
+    images, labels = digits(40)
+    detector = NoveltyDetector(model, false_positive_rate=0.1).fit(images, labels)
+    np.testing.assert_allclose(detector.score(images[:6], labels[:6]),
+                               model.anomaly_score(images[:6], labels[:6]), rtol=1e-6)
+    assert not np.allclose(detector.score(images[:6], labels[:6]),
+                           detector.score(images[:6], (labels[:6] + 1) % 10))
+    assert detector.predict(images[:6], labels[:6]).shape == (6,)
+    with pytest.raises(ValueError, match="labels"):
+        NoveltyDetector(model, labels=labels)

@@ -208,6 +208,24 @@ def test_completion_never_changes_known_pixels(make):
     np.testing.assert_array_equal(everything, images)
 
 
+def test_completion_refuses_part_of_a_pixel_where_the_head_draws_channels_together():
+    """PixelCNN++'s mixture draws a pixel's channels jointly (G given the drawn R), so it
+    cannot draw G and B given a known R: such a mask is refused; whole pixels still work, and
+    channel-by-channel models (PixelCNN) take per-channel masks."""
+    images = np.random.default_rng(0).integers(0, 5, size=(2, 8, 8, 3))
+    red_only = np.zeros((2, 8, 8, 3), bool)
+    red_only[:, :2, :, 0] = True
+    with pytest.raises(ValueError, match="known_mask.*every channel of a pixel"):
+        _pixelcnn_pp(image_shape=(8, 8, 3), num_levels=5).complete(images, known_mask=red_only)
+    whole = np.broadcast_to(red_only[..., :1], red_only.shape)
+    completed = _pixelcnn_pp(image_shape=(8, 8, 3), num_levels=5).complete(
+        images, known_mask=whole, seed=0).numpy()
+    np.testing.assert_array_equal(completed[whole], images[whole])
+    completed = _pixelcnn(image_shape=(8, 8, 3), num_levels=5).complete(
+        images, known_mask=red_only, seed=0).numpy()
+    np.testing.assert_array_equal(completed[red_only], images[red_only])
+
+
 def test_bernoulli_completion_keeps_the_given_pixels():
     model = _pixelcnn(likelihood="bernoulli")
     images, _ = digits(2)

@@ -184,3 +184,15 @@ def test_encode_decode_use_posterior_mean_and_likelihood_mean():
     logits = model.decoder(codes).numpy().astype(np.float64)
     np.testing.assert_allclose(decoded, expit(logits) * 16, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(np.asarray(model.reconstruct(images)), decoded, atol=1e-5)
+
+
+def test_discrete_likelihoods_refuse_fractional_pixels_and_the_others_take_them():
+    """The discretized logistic gives each integer level a probability; a pixel of 6.75
+    would be floored to level 6 and scored as such, so it is refused before any work."""
+    images, _ = digits(4)
+    fractional = images * 0.75
+    with pytest.raises(ValueError, match="images"):
+        make_model(VAE, likelihood="discretized_logistic", compile=False).log_prob(fractional)
+    for likelihood in ("bernoulli", "gaussian"):
+        model = make_model(VAE, likelihood=likelihood, compile=False)
+        assert np.all(np.isfinite(model.log_prob(fractional)))

@@ -62,6 +62,13 @@ class VAE(EncoderDecoderModel):
 
     loss_names = ("loss", "reconstruction", "kl")
 
+    @property
+    def integer_images(self):
+        """A likelihood over the integer levels (the discretized logistic) scores integer
+        pixels only (a fractional one would be floored into a level without a word); Bernoulli
+        binarizes and the Gaussian is a density, so they take any value in range."""
+        return self.likelihood.is_discrete and self.likelihood.name != "bernoulli"
+
     def __init__(self, likelihood="bernoulli", beta=1.0, encoder=None, decoder=None, **kwargs):
         super().__init__(**kwargs)
         self.likelihood = get_likelihood(likelihood, self.num_levels)
