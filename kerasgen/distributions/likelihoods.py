@@ -5,10 +5,16 @@ into a TFP distribution over the whole image (``Independent`` over H, W, C). Lay
 ``tfd`` objects: these classes are plain Python, used inside losses, ``log_prob`` and sampling.
 
     bernoulli             targets b in {0, 1} (binarized images)   -log p = BCE(logits, b)
-    gaussian(scale=s)     targets x / (L-1) in [0, 1]              -log p = |x - mu|^2 / (2 s^2)
-                                                                            + D/2 log(2 pi s^2)
+    gaussian(scale=s)     targets y = (x + u) / L in [0, 1)        -log p = |y - mu|^2 / (2 s^2)
+                          u ~ U[0, 1) (dequantized)                         + D/2 log(2 pi s^2)
     gaussian(scale=None)  as above, with a per-pixel scale from the decoder (log-scale >= -7)
     discretized_logistic  targets are the integer levels 0..L-1    exact discrete likelihood
+
+The Gaussian is a density, so it scores dequantized levels (`transforms.dequantize`, fresh u
+every training step, one fixed draw when scoring, the cells' centres as network inputs
+where no draw is wanted, e.g. encoding): -log p(y) + D log L is then, in expectation
+over u, an upper bound on the discrete -log P(x) (a density on the integer points themselves
+could put a spike on each and report a negative number of bits).
 
 With ``scale = sqrt(1/2)`` the Gaussian loss is ``sum of squared errors + const``: the
 "MSE + KL" VAE of the classic notes.
@@ -28,6 +34,7 @@ import tensorflow_probability as tfp
 
 from kerasgen.data import transforms
 from kerasgen.distributions.discretized_logistic import discretized_logistic
+from kerasgen.utils.noise import SALT_DEQUANTIZE, fixed_seed
 from kerasgen.utils.validation import check_positive_float, fail
 
 tfd = tfp.distributions
@@ -49,6 +56,11 @@ class Likelihood:
         """Integer images -> the values this likelihood scores."""
         raise NotImplementedError
 
+    def scoring_targets(self, images, seed=None):
+        """The targets a log-likelihood is scored on: `prepare_targets` with ``seed`` (a
+        Bernoulli likelihood thresholds without one)."""
+        return self.prepare_targets(images, seed)
+
     def pixel_distribution(self, params):
         raise NotImplementedError
 
@@ -68,7 +80,7 @@ class Likelihood:
     def nats_offset_per_dim(self):
         """What to add to -log p per dimension to express it in the data's integer units.
 
-        Zero for discrete likelihoods; log(L-1) for a density over x / (L-1).
+        Zero for discrete likelihoods; log L for a density over dequantized (x + u) / L.
         """
         return 0.0
 
@@ -102,7 +114,14 @@ class Gaussian(Likelihood):
         self.params_per_dim = 1 if self.scale is not None else 2
 
     def prepare_targets(self, images, seed=None):
-        return transforms.scale_to_unit(images, self.num_levels)
+        return transforms.dequantize(images, self.num_levels, seed)
+
+    def scoring_targets(self, images, seed=None):
+        """One dequantization draw, a fixed one (seed 0) without ``seed``: the bound needs u
+        drawn, not the cells' centres that `prepare_targets` gives without a seed."""
+        if seed is None:
+            seed = fixed_seed(0, SALT_DEQUANTIZE)
+        return self.prepare_targets(images, seed)
 
     def pixel_distribution(self, params):
         if self.scale is not None:
@@ -112,10 +131,10 @@ class Gaussian(Likelihood):
 
     def mean(self, params):
         loc = params if self.scale is not None else self._split(params)[0]
-        return transforms.unit_to_levels(loc, self.num_levels)
+        return transforms.dequantized_to_levels(loc, self.num_levels)
 
     def nats_offset_per_dim(self):
-        return math.log(self.num_levels - 1)
+        return math.log(self.num_levels)
 
     def get_config(self):
         return {"name": self.name, "scale": self.scale}

@@ -11,7 +11,7 @@ E[L_1] = ELBO <= E[L_K] <= E[L_{K+1}] <= log p(x), and L_K -> log p(x) as K grow
 drawn in chunks (one decoder batch of chunk * B each) and combined with a running logsumexp, so
 K = 5000 needs no more memory than K = chunk.
 
-    bits/dim = -log p(x) / (D ln 2)   (+ log(L-1) / ln 2 for a density over x / (L-1))
+    bits/dim = -log p(x) / (D ln 2)   (+ log L / ln 2 for a density over dequantized (x + u) / L)
 
 A model takes part by defining ``importance_log_weights(targets, labels, num_samples, seed)``
 returning ``[K, B]`` and a ``likelihood`` with ``prepare_targets``.
@@ -58,7 +58,8 @@ def evaluate_log_likelihood(model, images, labels=None, num_samples=1, seed=0,
         num_samples: K importance samples per image.
         seed: seed of the latent draws.
         binarization_seed: Bernoulli models score one binarization of the images, drawn with
-            this seed (None: thresholded at one half). The same for every K.
+            this seed (None: thresholded at one half); density (Gaussian) models one
+            dequantization (None: a fixed draw). The same for every K.
 
     Returns:
         ``{"log_likelihood": [N], "elbo": [N]}`` NumPy arrays.
@@ -68,7 +69,7 @@ def evaluate_log_likelihood(model, images, labels=None, num_samples=1, seed=0,
     seed = check_int("seed", seed)
     binarization_seed = check_int("binarization_seed", binarization_seed, allow_none=True)
     binarize = None if binarization_seed is None else fixed_seed(binarization_seed, SALT_BINARIZE)
-    targets = model.likelihood.prepare_targets(tf.constant(images, tf.float32), seed=binarize)
+    targets = model.likelihood.scoring_targets(tf.constant(images, tf.float32), seed=binarize)
     compute = _log_weights_function(model)
     chunk = max(1, min(num_samples, max_decoder_batch // batch_size))
     iwae, elbo = [], []

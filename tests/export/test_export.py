@@ -80,7 +80,7 @@ def _fitted(model):
 
 
 MODELS = {
-    "vae": lambda: _trained(VAE),
+    "vae": lambda: _trained(VAE, likelihood="gaussian"),  # a density: dequantized scores
     "conv-cvae-logistic": lambda: _trained(ConditionalVAE, num_classes=10, network="conv",
                                            likelihood="discretized_logistic"),
     "dae": lambda: _trained(DenoisingAutoencoder, corruption="masking", noise_level=0.25),

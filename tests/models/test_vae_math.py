@@ -11,7 +11,7 @@ from scipy.stats import norm
 from kerasgen.data import transforms
 from kerasgen.evaluation import nats_to_bits_per_dim
 from kerasgen.models import VAE
-from kerasgen.utils.noise import step_seed
+from kerasgen.utils.noise import SALT_BINARIZE, step_seed
 from tests.distributions.test_discretized_logistic import reference_log_probs
 from tests.helpers import DIGITS_DIMS, digits, make_model, standard_error
 
@@ -63,8 +63,11 @@ def _reference_reconstruction(lik_spec, params, images):
         return -(targets * log_expit(params) + (1 - targets) * log_expit(-params)).sum(
             axis=(1, 2, 3))
     if isinstance(lik_spec, dict):                       # fixed-scale Gaussian
-        s = lik_spec["scale"]
-        return -norm.logpdf(images / 16.0, params, s).sum(axis=(1, 2, 3))
+        # a density over the dequantized levels (x + u) / 17 (`transforms.dequantize`, the
+        # training step's own draw; the draw itself is tested in test_likelihoods.py)
+        targets = transforms.dequantize(images, 17, step_seed(0, 3) + SALT_BINARIZE).numpy()
+        assert np.all(np.floor(targets * 17) == images)
+        return -norm.logpdf(targets, params, lik_spec["scale"]).sum(axis=(1, 2, 3))
     loc = (params[..., :1] + 1) * 8.0                    # discretized logistic
     scale = np.exp(np.maximum(params[..., 1:], -7.0)) * 8.0
     total = np.zeros(len(images))
@@ -142,9 +145,9 @@ def test_log_prob_at_one_sample_is_the_elbo_and_bits_per_dim_converts_units():
     result = evaluate_log_likelihood(model, images, seed=3)
     np.testing.assert_allclose(log_prob, result["elbo"], rtol=1e-6)
     bits = np.asarray(model.bits_per_dim(images, seed=3))
-    expected = (-log_prob.astype(np.float64) / DIGITS_DIMS + math.log(16)) / math.log(2)
+    expected = (-log_prob.astype(np.float64) / DIGITS_DIMS + math.log(17)) / math.log(2)
     np.testing.assert_allclose(bits, expected, rtol=1e-5)
-    np.testing.assert_allclose(nats_to_bits_per_dim(-log_prob, DIGITS_DIMS, math.log(16)),
+    np.testing.assert_allclose(nats_to_bits_per_dim(-log_prob, DIGITS_DIMS, math.log(17)),
                                expected, rtol=1e-5)
     # Discrete likelihoods need no offset: bits/dim is -log2 p / D.
     discrete = make_model(VAE, likelihood="discretized_logistic", compile=False)

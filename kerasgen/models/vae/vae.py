@@ -138,7 +138,7 @@ class VAE(EncoderDecoderModel):
         return self._decode(noise * temperature, labels)
 
     def _log_prob(self, images, labels, num_samples):
-        weights = self.importance_log_weights(self.likelihood.prepare_targets(images), labels,
+        weights = self.importance_log_weights(self.likelihood.scoring_targets(images), labels,
                                               num_samples, fixed_seed(0, SALT_LATENT))
         return tf.reduce_logsumexp(weights, 0) - math.log(num_samples)
 
