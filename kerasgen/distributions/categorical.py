@@ -138,12 +138,18 @@ class Categorical:
         """log p(x_c) for every element, shape of ``targets`` ``[B, ..., C]``, in nats.
 
         log_softmax picked by a one-hot mask: the same value as ``tfd.Categorical.log_prob``,
-        with TFLite builtin ops only (no SparseSoftmaxCrossEntropyWithLogits)."""
+        with TFLite builtin ops only (no SparseSoftmaxCrossEntropyWithLogits). A target that
+        is not one of the levels 0..L-1 (out of range or fractional) has probability 0: -inf
+        (a one-hot of it would be all zeros and score log 1 = 0)."""
         targets = tf.convert_to_tensor(targets)
         _check_targets_rank(targets, 2)
         logits = self.logits(params, channels=targets.shape[-1])
         picked = tf.one_hot(tf.cast(targets, tf.int32), self.num_levels)
-        return tf.reduce_sum(picked * tf.nn.log_softmax(logits), axis=-1)
+        log_prob = tf.reduce_sum(picked * tf.nn.log_softmax(logits), axis=-1)
+        values = tf.cast(targets, tf.float32)
+        is_level = (values == tf.floor(values)) & (values >= 0.0) \
+            & (values <= float(self.num_levels - 1))
+        return tf.where(is_level, log_prob, tf.fill(tf.shape(log_prob), -float("inf")))
 
     def log_prob(self, params, targets):
         """log p(targets), one value per example (summed over all non-batch dims), in nats."""

@@ -355,6 +355,17 @@ def test_categorical_normalizes_matches_log_softmax_and_samples():
     np.testing.assert_array_equal(head.mode(row[None]), reference.argmax(-1)[None])
 
 
+def test_categorical_gives_values_outside_the_levels_probability_zero():
+    """A one-hot of 7 among 4 levels (or of 1.5, cast to 1) would score log 1 = 0 or level
+    1's probability; values that are not levels have probability 0."""
+    head = Categorical(4)
+    params = np.zeros([1, head.num_params(1)], np.float32)
+    for value in (7.0, -1.0, 1.5):
+        assert head.per_dim_log_prob(params, [[value]]).numpy()[0, 0] == -np.inf
+    np.testing.assert_allclose(head.per_dim_log_prob(params, [[2.0]]), [[np.log(0.25)]],
+                               rtol=1e-6)
+
+
 def test_bernoulli_head_has_the_same_api_over_any_rank():
     head = BernoulliHead(num_levels=2)
     logits = np.array([[[-1.0], [-0.3], [2.5]]], np.float32)  # audio-like [B=1, T=3, C=1]
