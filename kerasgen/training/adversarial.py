@@ -152,5 +152,7 @@ class AdversarialModel(GenerativeModel):
         real, condition = self.to_model_space(images), self.condition_of(labels)
         seed = step_seed(self.seed, self.optimizer.iterations, SALT_VALIDATION)
         losses = self.discriminator_losses(real, condition, seed, training=False)
-        losses.update(self.generator_losses(real, condition, seed + 1, training=False))
+        losses.update(self.generator_losses(
+            real, condition, tf.random.experimental.stateless_fold_in(seed, SALT_GENERATOR),
+            training=False))
         return self.report(losses)

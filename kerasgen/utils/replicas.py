@@ -80,6 +80,16 @@ def gather_rows(value):
     return tf.distribute.get_replica_context().all_gather(value, axis=0)
 
 
+def global_mean(values):
+    """The mean of ``values`` over the whole global batch (every replica's rows), the same on
+    every replica: a batch statistic that does not depend on how the batch is split."""
+    total, count = tf.reduce_sum(values), tf.cast(tf.size(values), values.dtype)
+    _, replicas = replica_index_and_count()
+    if replicas > 1:
+        total, count = tf.distribute.get_replica_context().all_reduce("sum", [total, count])
+    return total / count
+
+
 def assign_rows(variable, value):
     """Write this replica's new rows `value` (from `local_rows`) back: all replicas' rows are
     gathered and every copy of `variable` gets the same full value."""

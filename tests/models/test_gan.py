@@ -142,6 +142,8 @@ def test_conditional_gan_uses_labels():
     assert float(tf.reduce_max(tf.abs(a - b))) > 1e-3
     scores = model.discriminate(digits(4)[0], labels=[0, 1, 2, 3])
     assert scores.shape == (4,) and np.all(np.isfinite(scores))
+    other = model.discriminate(digits(4)[0], labels=[5, 6, 7, 8])
+    assert np.max(np.abs(np.asarray(scores) - np.asarray(other))) > 1e-4
 
 
 def test_truncation_narrows_the_noise():
@@ -236,3 +238,16 @@ def test_projection_needs_a_one_output_network():
         build_encoder("dense", (8, 8, 1), 2, units=(8,), condition_dim=10, projection=True)
     with pytest.raises(ValueError, match="`label_conditioning`"):
         _gan(ConditionalGAN, label_conditioning="film")
+
+
+def test_gradient_penalty_refuses_a_given_discriminator_with_batch_norm():
+    """The penalty is per example; batch statistics would mix the examples' gradients (the
+    built critic swaps batch norm for layer norm; a given one is refused)."""
+    images = keras.Input((8, 8, 1))
+    hidden = keras.layers.BatchNormalization()(keras.layers.Dense(4)(
+        keras.layers.Flatten()(images)))
+    critic = keras.Model(images, keras.layers.Dense(1)(hidden))
+    with pytest.raises(ValueError, match="discriminator.*BatchNormalization"):
+        GAN(image_shape=(8, 8, 1), num_levels=17, latent_dim=4, gradient_penalty=10.0,
+            loss="wasserstein", discriminator=critic)
+    GAN(image_shape=(8, 8, 1), num_levels=17, latent_dim=4, discriminator=critic)  # no penalty

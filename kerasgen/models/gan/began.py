@@ -16,7 +16,7 @@ Real images should reconstruct well and generated ones badly. With z_D, z_G ~ N(
 gamma = E[L(G(z))] / E[L(x)] at equilibrium (the diversity ratio: lower gives sharper, less
 varied samples). The convergence measure, which falls as training improves, is
 
-    M = L(x) + |gamma * L(x) - L(G(z_G))|                          ("convergence")
+    M = L(x) + |gamma * L(x) - L(G(z_G))|  (batch means)            ("convergence")
 
 k_t is a model variable (saved, restored by ``BackupAndRestore``, averaged over replicas).
 `discriminate(x)` returns -L(x): higher means more like the training data.
@@ -39,6 +39,7 @@ import tensorflow as tf
 from kerasgen.models.gan.gan import GAN, nonnegative_weight
 from kerasgen.networks import build_decoder, build_encoder, given_or_built
 from kerasgen.utils import validation as v
+from kerasgen.utils.replicas import global_mean
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
@@ -59,7 +60,8 @@ class BEGAN(GAN):
         if kwargs.get("num_classes") is not None:
             v.fail("num_classes", repr(kwargs["num_classes"]), "None (BEGAN is unconditional)")
         for name, unused in (("gradient_penalty", 0.0), ("clip_value", None),
-                             ("loss", "non_saturating"), ("feature_matching", 0.0)):
+                             ("loss", "non_saturating"), ("feature_matching", 0.0),
+                             ("statistics_matching", 0.0), ("label_conditioning", "concat")):
             if kwargs.get(name, unused) != unused:
                 v.fail(name, repr(kwargs[name]), f"{unused!r}: BEGAN has its own loss")
         self._code_dim = code_dim
@@ -121,8 +123,11 @@ class BEGAN(GAN):
         fake_error = self.reconstruction_error(fake, training)
         real_error = tf.stop_gradient(self.reconstruction_error(real, training))
         balance = self.diversity_ratio * real_error - fake_error
+        # M = mean L(x) + |gamma mean L(x) - mean L(G(z))|: the balance of the batch means
+        # (per-example |.| would add the spread of the errors and never reach 0).
+        batch_balance = tf.abs(global_mean(tf.stop_gradient(balance)))
         return {"g_loss": fake_error, "balance": tf.stop_gradient(balance),
-                "convergence": real_error + tf.abs(tf.stop_gradient(balance))}
+                "convergence": real_error + batch_balance}
 
     def after_generator_step(self, d_losses, g_losses):
         """k <- clip(k + lambda_k * mean(gamma L(x) - L(G(z))), 0, 1)."""

@@ -47,6 +47,14 @@ from kerasgen.utils import noise as noise_lib
 from kerasgen.utils import validation as v
 from kerasgen.utils.noise import SALT_LATENT, fixed_seed
 
+SALT_PENALTY = 41  # the gradient penalty's mixing weights, folded into the step's seed
+
+
+def _has_batch_norm(layer):
+    if isinstance(layer, keras.layers.BatchNormalization):
+        return True
+    return any(_has_batch_norm(inner) for inner in getattr(layer, "layers", []))
+
 
 def nonnegative_weight(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, float)) \
@@ -137,6 +145,10 @@ class GAN(AdversarialModel):
             activation="leaky_relu", condition_dim=condition_dim, normalization=critic_norm,
             projection=self.label_conditioning == "projection", name="discriminator"))
         self._custom = {"generator": custom_g, "discriminator": custom_d}
+        if self.gradient_penalty and custom_d and _has_batch_norm(self.discriminator):
+            v.fail("discriminator", "a network with BatchNormalization",
+                   "one without batch normalization when gradient_penalty > 0: the penalty is "
+                   "per example and batch statistics mix the examples (use layer norm)")
 
     def get_config(self):
         config = super().get_config()
@@ -184,8 +196,9 @@ class GAN(AdversarialModel):
                            for fake in fakes]) / len(fakes)
         if not self.gradient_penalty:
             return {"d_loss": d_loss}
+        # folded, not seed + 1: other draws of the step (a VAE-GAN's latents) use seed + c
         penalty = gradient_penalty(lambda x: self.critic(x, condition, training), real, fakes[0],
-                                   seed + 1)
+                                   tf.random.experimental.stateless_fold_in(seed, SALT_PENALTY))
         return {"d_loss": d_loss + self.gradient_penalty * penalty, "gradient_penalty": penalty}
 
     def adversarial_g_loss(self, real, fakes, condition, training=True):
