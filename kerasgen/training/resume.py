@@ -84,7 +84,7 @@ def fit_resumably(model, fit, x, backup, epochs=1, initial_epoch=0, **kwargs):
     skip = step
     if batch and epoch < epochs:  # finish the interrupted epoch
         history = _fit_from(model, fit, backup, x.repeat().skip(skip).take(batches - batch),
-                            epoch, epoch + 1, **kwargs)
+                            epoch, epoch + 1, more_follows=epoch + 1 < epochs, **kwargs)
         epoch, skip = epoch + 1, 0
     if epoch < epochs and not model.stop_training:
         later = _fit_from(model, fit, backup, x.repeat().skip(skip), epoch, epochs,
@@ -93,11 +93,17 @@ def fit_resumably(model, fit, x, backup, epochs=1, initial_epoch=0, **kwargs):
     return history if history is not None else keras.callbacks.History()
 
 
-def _fit_from(model, fit, backup, data, first_epoch, epochs, **kwargs):
+def _fit_from(model, fit, backup, data, first_epoch, epochs, more_follows=False, **kwargs):
     model._initial_epoch = None  # Keras would start from a stale restored epoch
     backup._current_epoch = first_epoch  # the epoch its mid-epoch backups record
-    history = fit(data, epochs=epochs, initial_epoch=first_epoch, shuffle=False, **kwargs)
-    if os.path.exists(backup.backup_dir):  # delete_checkpoint=False: back up the end state
+    deletes = backup.delete_checkpoint
+    if more_follows:  # Keras would delete the backup when this fit ends: a crash in the next
+        backup.delete_checkpoint = False  # fit, before its first backup, would lose the run
+    try:
+        history = fit(data, epochs=epochs, initial_epoch=first_epoch, shuffle=False, **kwargs)
+    finally:
+        backup.delete_checkpoint = deletes
+    if os.path.exists(backup.backup_dir):  # kept: back up the end state
         backup._save_model()
     return history
 

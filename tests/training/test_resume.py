@@ -81,6 +81,34 @@ def test_interrupted_and_resumed_equals_uninterrupted(family, tmp_path):
         assert history.epoch == [1]  # only the rest of the interrupted epoch ran here
 
 
+def test_a_resumed_run_interrupted_again_still_resumes(tmp_path):
+    """Resuming mid-epoch runs two fits (the rest of the epoch, then the later epochs); Keras
+    deletes the backup when a fit ends, so a second interruption early in the second fit found
+    no backup and the third run started over. Backups every 2 steps, 3 epochs of 3 steps:
+    interrupted after step 4, resumed and interrupted after step 7 (before the second fit's
+    first backup), resumed again: the weights of the uninterrupted run."""
+    def run(model, *extra):
+        backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"), save_freq=2)
+        return model.fit(_data(model), epochs=3, verbose=0, callbacks=[backup, *extra])
+
+    keras.utils.set_random_seed(0)
+    straight = _make("vae")
+    initial = straight.get_weights()
+    straight.fit(_data(straight), epochs=3, verbose=0, callbacks=[
+        keras.callbacks.BackupAndRestore(str(tmp_path / "unused"), save_freq=2)])
+    for at_step in (4, 7):
+        interrupted = _make("vae")
+        interrupted.set_weights(initial)
+        with pytest.raises(KeyboardInterrupt):
+            run(interrupted, Interrupt(at_step))
+        assert (tmp_path / "backup").exists(), f"no backup after the interruption at {at_step}"
+    resumed = _make("vae")
+    history = run(resumed)
+    assert history.epoch == [2]  # only the rest of the third epoch ran here
+    assert int(keras.ops.convert_to_numpy(resumed.optimizer.iterations)) == 9
+    assert_weights_equal(straight, resumed, atol=1e-6)
+
+
 class _DbnAwareInterrupt(keras.callbacks.Callback):
     """Interrupt the DBN's second RBM (the first one's training completes)."""
 
