@@ -21,6 +21,7 @@ import inspect
 import json
 import os
 import pathlib
+import shutil
 import sys
 import time
 
@@ -59,7 +60,15 @@ def _run_dir(path):
     if not (path / "model.keras").is_file():
         raise UsageError(f"`DIR` must be a training run directory holding model.keras; "
                          f"received {str(path)!r}.")
-    return path
+    return path.resolve()  # "." names its folder (the export's model name)
+
+
+def _save_whole(model, path):
+    """``model.save(path)`` through a temporary file renamed into place: a crash while saving
+    leaves the previous file (or none), never half of one."""
+    staging = path.with_name(f".{path.stem}-saving{path.suffix}")
+    model.save(staging)
+    os.replace(staging, path)
 
 
 def _image_dataset(name):
@@ -198,15 +207,19 @@ def _fit_and_write(args, model, train, test, preview):
     directory = writable_directory(pathlib.Path(args.out) / name, model.distribute_strategy)
     directory.mkdir(parents=True, exist_ok=True)
     # An interrupted run started again with the same command resumes from its last backup.
+    # The backup is deleted only once model.keras is written whole (a crash while saving
+    # must still find it).
     backup = keras.callbacks.BackupAndRestore(
-        str(directory / "backup"), save_freq=args.backup_every or "epoch")
+        str(directory / "backup"), save_freq=args.backup_every or "epoch",
+        delete_checkpoint=False)
     # A diverged run is left as it was at most ROLLBACK_EVERY steps before the NaN.
     guard = NaNGuard(rollback_every=ROLLBACK_EVERY)
     start = time.perf_counter()
     history = model.fit(train, validation_data=test, epochs=args.epochs,
                         callbacks=[backup, guard], verbose=args.verbose)
     seconds = time.perf_counter() - start
-    model.save(directory / "model.keras")
+    _save_whole(model, directory / "model.keras")
+    shutil.rmtree(directory / "backup", ignore_errors=True)
     if guard.stopped_on:
         key, value, batch = guard.stopped_on
         raise TrainingDiverged(
@@ -219,7 +232,7 @@ def _fit_and_write(args, model, train, test, preview):
         return
     previews = preview(directory)
     run = {"model": args.model, "data": args.data, "data_dir": args.data_dir,
-           "epochs": len(history.history.get("loss", [])), "batch_size": args.batch_size,
+           "epochs": len(history.epoch), "batch_size": args.batch_size,
            "train_seconds": round(seconds, 2), "overrides": _parse_set(args.set),
            "strategy": args.strategy,
            "final": {k: float(np.ravel(v[-1])[0]) for k, v in history.history.items()}}

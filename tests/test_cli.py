@@ -66,7 +66,14 @@ def test_evaluate_prints_one_json_object(runs, capsys):
 def test_gan_runs_sample_evaluate_and_serve(runs, capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("KERASGEN_CACHE_DIR", str(tmp_path / "cache"))
     run = runs / "wgan-gp-digits"
-    assert json.loads((run / "run.json").read_text())["final"]["gradient_penalty"] >= 0
+    record = json.loads((run / "run.json").read_text())
+    assert record["final"]["gradient_penalty"] >= 0
+    assert record["epochs"] == 1  # a GAN logs no "loss"; the epochs are counted all the same
+    # Training finished: model.keras is written whole and the backup is gone.
+    assert not (run / "backup").exists() and not list(run.glob(".model-saving*"))
+    monkeypatch.chdir(run)  # "." names the run folder, whose name is the model's
+    assert main(["export", ".", "--format", "saved_model", "--version", "2"]) == 0
+    assert (run / "2" / "saved_model.pb").is_file()
     assert main(["sample", str(run), "--num", "4", "--truncation", "1.5",
                  "--out", str(tmp_path / "g.png")]) == 0
     assert main(["sample", str(run), "--temperature", "0.5"]) == 2

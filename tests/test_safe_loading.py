@@ -165,6 +165,18 @@ def test_zip_without_weights(saved_vae, tmp_path):
     _refused(path, "a zip without model.weights.h5", "a .keras archive")
 
 
+def test_a_config_that_unpacks_huge_is_refused_before_it_is_read(saved_vae, tmp_path):
+    """A zip bomb: a config.json of 65 MB of spaces (65 KB packed) is refused from its
+    declared size, before anything unpacks it into memory."""
+    path = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(saved_vae) as old, \
+            zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as new:
+        new.writestr("config.json", b" " * (loading.MAX_CONFIG_BYTES + 1))
+        new.writestr("model.weights.h5", old.read("model.weights.h5"))
+    assert path.stat().st_size < 2**20
+    _refused(path, f"whose config.json unpacks to {loading.MAX_CONFIG_BYTES + 1} bytes")
+
+
 def test_plain_keras_model_is_not_a_kerasgen_model(tmp_path):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     model.save(tmp_path / "plain.keras")

@@ -331,7 +331,8 @@ def read_wav(path, sample_rate=None, resample=False, name="path"):
         with wave.open(path, "rb") as f:
             channels, width, rate = f.getnchannels(), f.getsampwidth(), f.getframerate()
             compression = f.getcomptype()
-            frames = f.readframes(f.getnframes())
+            declared = f.getnframes()
+            frames = f.readframes(declared)
     except (wave.Error, EOFError) as error:
         fail(name, f"{path!r}, which Python's wave module cannot read ({error})", expected)
     if compression != "NONE":
@@ -341,6 +342,9 @@ def read_wav(path, sample_rate=None, resample=False, name="path"):
     if channels != 1:
         fail(name, f"{path!r}, which has {channels} channels",
              f"{expected} (downmix stereo files first, e.g. average the channels)")
+    if len(frames) != 2 * declared:
+        fail(name, f"{path!r}, truncated: its header declares {declared} samples but it holds "
+             f"{len(frames) / 2:g}", expected)
     audio = np.frombuffer(frames, dtype="<i2").astype(np.float32) / _PCM16_SCALE
     if sample_rate is not None and rate != sample_rate:
         if not resample:

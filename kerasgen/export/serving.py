@@ -16,8 +16,10 @@ Example:
     >>> # loaded.signatures["sample"](num_samples=tf.constant(4), seed=tf.constant(0))["images"]
 """
 
+import os
 import pathlib
 import shutil
+import tempfile
 
 import keras
 import tensorflow as tf
@@ -73,16 +75,34 @@ def export_serving(model, directory="saved_models", name=None, version=1, warmup
     name = name or type(model).__name__.lower()
     warmup, overwrite = check_bool("warmup", warmup), check_bool("overwrite", overwrite)
     path = check_output_path("directory", directory / name / str(version), kind="folder")
-    if path.exists():
-        if not overwrite:
-            fail("version", f"{version}, which already exists at {path}",
-                 "a new version number (or overwrite=True)")
-        shutil.rmtree(path)
-    endpoints = model.serving_endpoints()
-    write_archive(model, endpoints, path)
-    if warmup:
-        write_warmup_requests(path, model, endpoints, name)
+    if path.exists() and not overwrite:
+        fail("version", f"{version}, which already exists at {path}",
+             "a new version number (or overwrite=True)")
+    # Written next to the version under a name TF Serving ignores (not a number), then moved
+    # into place: a failed export leaves an existing version as it was, and a server never
+    # sees a half-written one.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = pathlib.Path(tempfile.mkdtemp(prefix=f".{version}-staging-", dir=path.parent))
+    try:
+        endpoints = model.serving_endpoints()
+        write_archive(model, endpoints, staging)
+        if warmup:
+            write_warmup_requests(staging, model, endpoints, name)
+        _move_into_place(staging, path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return path
+
+
+def _move_into_place(staging, path):
+    """Replace `path` (a folder, if any) by `staging` with two renames."""
+    if not path.exists():
+        os.replace(staging, path)
+        return
+    old = pathlib.Path(tempfile.mkdtemp(prefix=f".{path.name}-replaced-", dir=path.parent))
+    os.replace(path, old / path.name)
+    os.replace(staging, path)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_warmup_requests(path, model, endpoints, name):

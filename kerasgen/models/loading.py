@@ -36,6 +36,7 @@ from kerasgen.models.base import FORMAT_VERSION, GenerativeModel
 from kerasgen.utils.validation import fail
 
 MEMBERS = ("config.json", "model.weights.h5")
+MAX_CONFIG_BYTES = 64 * 2**20  # a model's config.json is kilobytes
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -61,7 +62,11 @@ def read_config(path):
             missing = [name for name in MEMBERS if name not in zipped.namelist()]
             if missing:
                 fail("path", f"{str(path)!r}, a zip without {', '.join(missing)}", archive)
-            damaged = zipped.testzip()  # reads every member and checks its CRC
+            size = zipped.getinfo("config.json").file_size
+            if size > MAX_CONFIG_BYTES:  # read whole below: a zip bomb must not get that far
+                fail("path", f"{str(path)!r}, whose config.json unpacks to {size} bytes",
+                     f"{archive}, with a config.json of at most {MAX_CONFIG_BYTES} bytes")
+            damaged = zipped.testzip()  # reads every member (in chunks) and checks its CRC
             if damaged is not None:
                 fail("path", f"{str(path)!r}, whose member {damaged} is damaged", archive)
             config = json.loads(zipped.read("config.json"))

@@ -38,7 +38,11 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
-        images = self.model.sample(self.num_samples, seed=self.seed, **self.sample_kwargs)
+        kwargs = dict(self.sample_kwargs)
+        if getattr(self.model, "num_classes", None) and "labels" not in kwargs:
+            # a conditional model needs labels: the classes in turn, one per sample
+            kwargs["labels"] = np.arange(self.num_samples) % self.model.num_classes
+        images = self.model.sample(self.num_samples, seed=self.seed, **kwargs)
         path = self.directory / f"epoch_{epoch + 1:03d}.png"
         self.paths.append(save_image_grid(images, path, self.model.num_levels))
         self._rows.append(np.asarray(images)[:self.progress_columns])

@@ -322,6 +322,13 @@ def test_wav_errors(tmp_path):
             data.load_wav_folder(folder)
         with pytest.raises(ValueError, match=rf"`path` must be .*{name}', which has {reason}"):
             data.read_wav(folder / name)
+    # A file cut short (its header still declares 10 samples): refused, not read as 4.5.
+    write_wav(tmp_path / "cut.wav", int16_clip(10))
+    whole = (tmp_path / "cut.wav").read_bytes()
+    (tmp_path / "cut.wav").write_bytes(whole[:-11])
+    with pytest.raises(ValueError, match=r"`path` must be .*cut.wav', truncated: its header "
+                                         r"declares 10 samples but it holds 4.5"):
+        data.read_wav(tmp_path / "cut.wav")
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "noise.wav").write_bytes(b"definitely not RIFF data")

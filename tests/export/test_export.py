@@ -11,6 +11,7 @@ import tensorflow as tf
 from kerasgen import data
 from kerasgen.export import (
     Endpoint,
+    TFLiteMismatchError,
     example_inputs,
     export_serving,
     export_tflite,
@@ -262,6 +263,42 @@ def test_existing_version_without_overwrite_is_refused(tmp_path):
         export_serving(model, tmp_path, name="m", version=1, overwrite=False)
     with pytest.raises(ValueError, match="`version`"):
         export_serving(model, tmp_path, name="m", version=0)
+
+
+class BrokenExports(RBM):
+    """An RBM whose Serving export fails and whose one TFLite endpoint claims to be
+    deterministic but draws noise (so TFLite and Keras really differ)."""
+
+    def serving_endpoints(self):
+        raise RuntimeError("an endpoint that cannot be traced")
+
+    def tflite_endpoints(self):
+        images = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
+        return [self.endpoint("noisy", lambda images: {
+            "values": tf.random.uniform(tf.shape(images))}, [images])]
+
+
+def test_a_failed_export_leaves_the_existing_one_as_it_was(tmp_path):
+    """The SavedModel is written beside the version and moved into place, the TFLite file is
+    checked before it is written: a failing export keeps what was there."""
+    model = _fitted(RBM(hidden_units=4))
+    path = export_serving(model, tmp_path, name="m", version=1)
+    before = sorted(p.relative_to(path) for p in path.rglob("*"))
+    broken = BrokenExports(hidden_units=4)
+    with pytest.raises(RuntimeError, match="cannot be traced"):
+        export_serving(broken, tmp_path, name="m", version=1)
+    assert sorted(p.relative_to(path) for p in path.rglob("*")) == before
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["1"]  # no staging left
+    assert tf.saved_model.load(str(path)).signatures  # still loads
+    export_serving(model, tmp_path, name="m", version=1)  # overwriting works
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["1"]
+
+    lite, _ = export_tflite(model, tmp_path / "m.tflite")
+    content = lite.read_bytes()
+    with pytest.raises(TFLiteMismatchError, match="noisy/values"):
+        export_tflite(broken, lite)
+    assert lite.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m", "m.tflite"]
 
 
 def test_endpoint_inputs_must_be_named():

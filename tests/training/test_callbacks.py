@@ -97,6 +97,18 @@ def _tile(images, columns, padding=1):
     return grid
 
 
+def test_sample_grid_gives_a_conditional_model_the_classes_in_turn(tmp_path):
+    from kerasgen.models import ConditionalVAE
+
+    model = make_model(ConditionalVAE, num_classes=10)
+    images, labels = digits(64)
+    callback = SampleGrid(tmp_path / "grids", num_samples=12, seed=5)
+    model.fit(images, labels, batch_size=32, epochs=1, verbose=0, callbacks=[callback])
+    assert [p.name for p in callback.paths] == ["epoch_001.png"]
+    np.testing.assert_array_equal(
+        callback._rows[0], model.sample(12, seed=5, labels=np.arange(12) % 10)[:8])
+
+
 def test_sample_grid_writes_one_png_per_epoch(tmp_path):
     model = make_model(VAE)
     images, _ = digits(64)

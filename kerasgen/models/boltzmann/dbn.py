@@ -142,7 +142,7 @@ class DBN(GenerativeModel):
             validation = self.check_images(_as_arrays(vx, "validation_data"),
                                            "validation_data")
         history = keras.callbacks.History()
-        history.history = {}
+        history.history, history.epoch = {}, []
         backup = resume.find_backup(kwargs.get("callbacks"))
         for n, rbm in enumerate(self.rbms):
             done = None if backup is None else os.path.join(backup.backup_dir,
@@ -162,6 +162,7 @@ class DBN(GenerativeModel):
             if done and not diverged:
                 os.makedirs(backup.backup_dir, exist_ok=True)
                 rbm.save_weights(done)
+            history.epoch = list(result.epoch)  # every layer trains the same epochs
             for key, values in result.history.items():
                 history.history[f"rbm_{n}_{key}"] = values
                 if n == len(self.rbms) - 1:
