@@ -128,13 +128,18 @@ class EncoderDecoderModel(CodecAPI, MaximumLikelihoodModel):
             config[name] = keras.layers.serialize(getattr(self, name)) if custom else None
         return config
 
-    def run_encoder(self, inputs, condition=None):
+    def run_encoder(self, inputs, condition=None, training=False):
+        """The encoder network; ``training`` reaches its dropout and batch norm (a train step
+        calls the networks directly, so no outer call passes Keras' training flag down)."""
         inputs = tf.convert_to_tensor(inputs, tf.float32)
-        return self.encoder(inputs if condition is None else [inputs, condition])
+        return self.encoder(inputs if condition is None else [inputs, condition],
+                            training=training)
 
-    def run_decoder(self, latents, condition=None):
+    def run_decoder(self, latents, condition=None, training=False):
+        """The decoder network (``training`` as in `run_encoder`)."""
         latents = tf.convert_to_tensor(latents, tf.float32)
-        return self.decoder(latents if condition is None else [latents, condition])
+        return self.decoder(latents if condition is None else [latents, condition],
+                            training=training)
 
     def call(self, inputs, training=False):
         """Reconstruction of ``images`` or ``(images, labels)``, in the data's units."""

@@ -132,3 +132,47 @@ def test_custom_networks_train_and_survive_saving(cls, overrides, sizes, tmp_pat
     assert [type(layer).__name__ for layer in loaded.decoder.layers] == [
         "Dense", "Dense", "Reshape"]
     assert loaded.encoder.layers[1].activation.__name__ == "tanh"
+
+
+class _Mode(keras.layers.Layer):
+    """Passes its input through and records the training flag it was called with
+    (1 training, 0 inference): a real layer, where dropout or batch norm would look."""
+
+    def build(self, shape):
+        self.mode = self.add_weight(shape=(), initializer=keras.initializers.Constant(-1.0),
+                                    trainable=False, name="mode")
+
+    def call(self, x, training=False):
+        self.mode.assign(1.0 if training else 0.0)
+        return x
+
+
+@pytest.mark.parametrize("cls, overrides, sizes", [
+    (VAE, {"likelihood": "gaussian"}, (4, 2)), (Autoencoder, {}, (2, 1))],
+    ids=["vae", "autoencoder"])
+def test_networks_train_in_training_mode_and_evaluate_in_inference_mode(cls, overrides,
+                                                                        sizes):
+    """A train step calls the networks directly, so the flag must be passed on: dropout and
+    batch norm in a given encoder or decoder would otherwise never train."""
+    encoder, decoder = _custom_networks(2, *sizes)
+    spy = _Mode()
+    decoder = keras.Sequential([keras.Input((2,)), spy, *decoder.layers], name="my_decoder")
+    model = make_model(cls, latent_dim=2, encoder=encoder, decoder=decoder, **overrides)
+    data = training_data(model, n=32)
+    model.fit(data, epochs=1, verbose=0)
+    assert float(spy.mode) == 1.0
+    model.evaluate(data, verbose=0)
+    assert float(spy.mode) == 0.0
+
+
+def test_denoising_autoencoder_corrupts_for_training_only():
+    """Training compares the reconstruction of the corrupted input with the clean image;
+    validation reports the clean reconstruction error, the number anomaly_score gives."""
+    model = make_model(DenoisingAutoencoder, corruption="masking", noise_level=0.5)
+    images, _ = digits(8)
+    seed = step_seed(0, 1)
+    clean = model.per_example_losses(images, None, seed, training=False)
+    np.testing.assert_allclose(clean["reconstruction_mse"], model.anomaly_score(images),
+                               rtol=1e-5)
+    noisy = model.per_example_losses(images, None, seed, training=True)
+    assert not np.allclose(noisy["reconstruction_mse"], clean["reconstruction_mse"])

@@ -70,7 +70,11 @@ class Autoencoder(EncoderDecoderModel):
 
     def per_example_losses(self, images, labels, seed, training):
         clean = transforms.scale_to_unit(images, self.num_levels)
-        logits = self.run_decoder(self.run_encoder(self.corrupt_unit(clean, seed + SALT_CORRUPT)))
+        # Corrupted for training only: validation reports the clean reconstruction error, the
+        # same number as `evaluation_report` and `anomaly_score`.
+        inputs = self.corrupt_unit(clean, seed + SALT_CORRUPT) if training else clean
+        logits = self.run_decoder(self.run_encoder(inputs, training=training),
+                                  training=training)
         axes = list(range(1, len(self.image_shape) + 1))
         squared = tf.reduce_mean(tf.square(clean - tf.sigmoid(logits)), axis=axes)
         if self.loss_kind == "mse":

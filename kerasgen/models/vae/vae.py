@@ -89,9 +89,9 @@ class VAE(EncoderDecoderModel):
     def prior(self):
         return standard_normal(self.latent_dim)
 
-    def posterior(self, targets, condition=None):
+    def posterior(self, targets, condition=None, training=False):
         """q(z | x) for prepared targets (see `likelihood.prepare_targets`)."""
-        return diagonal_gaussian(self.run_encoder(targets, condition))
+        return diagonal_gaussian(self.run_encoder(targets, condition, training))
 
     def kl_divergence(self, posterior):
         """KL(q(z|x) || N(0, I)), analytic, one value per example."""
@@ -100,10 +100,10 @@ class VAE(EncoderDecoderModel):
     def per_example_losses(self, images, labels, seed, training):
         condition = self.condition_of(labels)
         targets = self.likelihood.prepare_targets(images, seed=seed + SALT_BINARIZE)
-        posterior = self.posterior(targets, condition)
+        posterior = self.posterior(targets, condition, training)
         latents = reparameterized_sample(posterior, seed + SALT_LATENT)
-        reconstruction = -self.likelihood.log_prob(self.run_decoder(latents, condition),
-                                                    targets)
+        reconstruction = -self.likelihood.log_prob(
+            self.run_decoder(latents, condition, training), targets)
         kl = self.kl_divergence(posterior)
         return {"loss": reconstruction + self.beta * kl, "reconstruction": reconstruction,
                 "kl": kl}
