@@ -63,14 +63,6 @@ def _run_dir(path):
     return path.resolve()  # "." names its folder (the export's model name)
 
 
-def _save_whole(model, path):
-    """``model.save(path)`` through a temporary file renamed into place: a crash while saving
-    leaves the previous file (or none), never half of one."""
-    staging = path.with_name(f".{path.stem}-saving{path.suffix}")
-    model.save(staging)
-    os.replace(staging, path)
-
-
 def _image_dataset(name):
     """The `ImageDatasetInfo` of ``--data`` `name` (a one-line error naming ``--data``)."""
     from kerasgen import data
@@ -201,6 +193,7 @@ def _fit_and_write(args, model, train, test, preview):
 
     from kerasgen.training import NaNGuard
     from kerasgen.training.distribute import is_chief, writable_directory
+    from kerasgen.utils.files import write_whole
 
     name = args.name or f"{args.model}-{args.data}"
     # Other workers of a multi-worker run write their copies to a scratch folder.
@@ -218,7 +211,7 @@ def _fit_and_write(args, model, train, test, preview):
     history = model.fit(train, validation_data=test, epochs=args.epochs,
                         callbacks=[backup, guard], verbose=args.verbose)
     seconds = time.perf_counter() - start
-    _save_whole(model, directory / "model.keras")
+    write_whole(directory / "model.keras", model.save)  # whole, or the old one
     shutil.rmtree(directory / "backup", ignore_errors=True)
     if guard.stopped_on:
         key, value, batch = guard.stopped_on

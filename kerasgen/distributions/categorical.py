@@ -105,6 +105,7 @@ class Categorical:
 
     name = "categorical"
     is_discrete = True
+    couples_channels = False  # channels are independent given the network's parameters
 
     def __init__(self, num_levels):
         self.num_levels = check_num_levels(num_levels)
@@ -187,6 +188,8 @@ class Categorical:
 class BernoulliHead(Bernoulli):
     """``likelihoods.Bernoulli`` (one logit per dimension, targets in {0, 1}) with the sampling
     API of ``Categorical``, over inputs of any rank ``[B, ..., C]``."""
+
+    couples_channels = False
 
     def num_params(self, channels):
         return int(channels)

@@ -32,6 +32,7 @@ from scipy import linalg
 
 from kerasgen.data import transforms
 from kerasgen.models.loading import load_keras
+from kerasgen.utils.files import write_whole
 from kerasgen.utils.validation import check_positive_int, fail
 
 FEATURES_LAYER = "features"
@@ -101,10 +102,7 @@ def get_classifier(dataset="digits", data_dir=None, directory=None, epochs=None,
         epochs = epochs or (30 if len(images) < 10_000 else 3)
         model.fit(transforms.scale_to_unit(images, info.num_levels).numpy(), labels,
                   batch_size=128, epochs=epochs, verbose=0)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.keras")
-        model.save(partial)
-        os.replace(partial, path)  # an interrupted save never leaves a truncated cache file
+        write_whole(path, model.save)  # an interrupted save never leaves a truncated cache
     classifier = Classifier(model, info.num_levels)
     test_images, test_labels = data.load_arrays(dataset, "test", data_dir=data_dir,
                                                 max_examples=2000)

@@ -16,7 +16,6 @@ Example:
     >>> # loaded.signatures["sample"](num_samples=tf.constant(4), seed=tf.constant(0))["images"]
 """
 
-import os
 import pathlib
 import shutil
 import tempfile
@@ -25,6 +24,7 @@ import keras
 import tensorflow as tf
 
 from kerasgen.export.endpoints import example_inputs
+from kerasgen.utils.files import replace_folder
 from kerasgen.utils.validation import (
     check_bool,
     check_existing_path,
@@ -88,21 +88,10 @@ def export_serving(model, directory="saved_models", name=None, version=1, warmup
         write_archive(model, endpoints, staging)
         if warmup:
             write_warmup_requests(staging, model, endpoints, name)
-        _move_into_place(staging, path)
+        replace_folder(staging, path)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return path
-
-
-def _move_into_place(staging, path):
-    """Replace `path` (a folder, if any) by `staging` with two renames."""
-    if not path.exists():
-        os.replace(staging, path)
-        return
-    old = pathlib.Path(tempfile.mkdtemp(prefix=f".{path.name}-replaced-", dir=path.parent))
-    os.replace(path, old / path.name)
-    os.replace(staging, path)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_warmup_requests(path, model, endpoints, name):

@@ -13,7 +13,6 @@ Example:
     >>> # run_tflite(path, "decode", latents=np.zeros([1, 8], np.float32))["images"]
 """
 
-import os
 import pathlib
 import tempfile
 
@@ -22,6 +21,7 @@ import tensorflow as tf
 
 from kerasgen.export.endpoints import example_inputs
 from kerasgen.export.serving import check_exportable, write_archive
+from kerasgen.utils.files import write_whole
 from kerasgen.utils.validation import (
     as_array,
     check_bool,
@@ -127,11 +127,7 @@ def export_tflite(model, path, check=True, atol=1e-5, batch_size=3):
     # check or a crash leaves an existing file at `path` as it was.
     report = compare_with_keras(model, content, endpoints, atol=atol if check else None,
                                 batch_size=batch_size)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}-",
-                                     delete=False) as staging:
-        staging.write(content)
-    os.replace(staging.name, path)
+    write_whole(path, lambda staging: staging.write_bytes(content))
     return path, report
 
 

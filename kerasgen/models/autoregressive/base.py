@@ -226,7 +226,7 @@ class AutoregressiveImageModel(MaximumLikelihoodModel):
             v.fail("known_mask", f"shape {np.asarray(known_mask).shape}",
                    f"[H, W], [N, H, W] or [N, H, W, C] matching images {images.shape}")
         partial = np.any(mask != mask[..., :1], axis=-1)
-        if getattr(self.head, "couples_channels", False) and np.any(partial):
+        if self.head.couples_channels and np.any(partial):
             v.fail("known_mask", f"some channels of {int(partial.sum())} pixels known and "
                    "others not", "the same value for every channel of a pixel: this head "
                    "draws a pixel's channels together, so it cannot draw some given the others")

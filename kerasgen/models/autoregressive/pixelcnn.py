@@ -11,8 +11,8 @@ channel c at pixel (i, j) depend only on earlier pixels and on channels < c of p
 channels are sampled one at a time. Not on *every* earlier pixel: stacked masked k x k
 convolutions have the original PixelCNN's blind spot, a wedge of pixels up and to the right
 (e.g. (i - 1, j + 2 ..) after 3 x 3 layers) that no depth reaches; PixelCNN++'s shifted
-down and down-right streams (`PixelCNNPlusPlus`) have none. A class condition adds W_l y to every layer (a bias per
-class, which keeps the masks causal).
+down and down-right streams (`PixelCNNPlusPlus`) have none. A class condition adds W_l y to
+every layer (a bias per class, which keeps the masks causal).
 
 Cached sampling (Ramachandran et al. 2017): every k x k layer keeps a cache of its input
 ``[B, H + 2r, W + 2r, F]``; at step (i, j) each layer computes only position (i, j) from its

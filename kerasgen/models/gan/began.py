@@ -131,6 +131,6 @@ class BEGAN(GAN):
 
     def after_generator_step(self, d_losses, g_losses):
         """k <- clip(k + lambda_k * mean(gamma L(x) - L(G(z))), 0, 1)."""
-        step = self.k_learning_rate * tf.reduce_mean(g_losses["balance"])
+        step = self.k_learning_rate * global_mean(g_losses["balance"])
         self.k.assign(tf.clip_by_value(self.k + step, 0.0, 1.0))
         return {"k": tf.identity(self.k)}
