@@ -2,6 +2,8 @@
 
     kerasgen train vae                                  # digits, writes saved_models/vae-digits/
     kerasgen train conv-vae --data mnist --data-dir ../shared/data --epochs 5 --set latent_dim=16
+    kerasgen train dcgan --data folder --data-dir my_pictures/ --image-size 32 --channels 3
+    kerasgen train pixelcnn++ --data tfds:cifar10 --data-dir ~/tensorflow_datasets
     kerasgen sample saved_models/vae-digits --num 64 --seed 1
     kerasgen evaluate saved_models/vae-digits
     kerasgen export saved_models/vae-digits --format all --version 2
@@ -64,13 +66,29 @@ def _run_dir(path):
 
 
 def _image_dataset(name):
-    """The `ImageDatasetInfo` of ``--data`` `name` (a one-line error naming ``--data``)."""
+    """Check that ``--data`` `name` names image data (a one-line error naming ``--data``)."""
     from kerasgen import data
 
-    if name not in data.list_datasets():
-        raise UsageError(f"`--data` must be one of {', '.join(data.list_datasets())} for an "
-                         f"image model (spoken_digit or wav for wavenet); received {name!r}.")
-    return data.dataset_info(name)
+    if not data.is_image_dataset(name):
+        raise UsageError(f"`--data` must be one of {', '.join(data.list_datasets())}, folder "
+                         "(with --data-dir) or tfds:NAME for an image model (spoken_digit or "
+                         f"wav for wavenet); received {name!r}.")
+    return name
+
+
+def _image_options(args):
+    """The reading options of a folder or TFDS dataset given on the command line (only those
+    given: the built-in datasets take none)."""
+    options = {"image_size": args.image_size, "channels": args.channels,
+               "aspect_ratio": args.aspect_ratio}
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def _data_label(args):
+    """The data part of the default run name: the folder's name for ``--data folder``."""
+    if args.data == "folder" and args.data_dir:
+        return pathlib.Path(args.data_dir).resolve().name or "folder"
+    return args.data.replace(":", "-").replace("/", "-")
 
 
 def _check_run_name(args):
@@ -81,7 +99,8 @@ def _check_run_name(args):
         check_folder_name("--name", args.name)
     check_output_path("--out", args.out, kind="folder")
     check_output_path("--out", pathlib.Path(args.out) / (args.name or f"{args.model}-"
-                                                          f"{args.data}"), kind="folder")
+                                                          f"{_data_label(args)}"),
+                      kind="folder")
 
 
 def _load_run(path):
@@ -145,13 +164,15 @@ def _image_run(args):
     from kerasgen import data
     from kerasgen.models.registry import create_model
 
-    model = create_model(args.model, _image_dataset(args.data), _parse_set(args.set))
+    options = _image_options(args)
+    info = data.dataset_info(_image_dataset(args.data), args.data_dir, **options)
+    model = create_model(args.model, info, _parse_set(args.set))
     train = data.load(args.data, "train", data_dir=args.data_dir, batch_size=args.batch_size,
-                      max_examples=args.max_examples, seed=args.seed)
+                      max_examples=args.max_examples, seed=args.seed, **options)
     test_images, _ = data.load_arrays(args.data, "test", data_dir=args.data_dir,
-                                      max_examples=args.max_examples)
+                                      max_examples=args.max_examples, **options)
     test = data.load(args.data, "test", data_dir=args.data_dir, batch_size=args.batch_size,
-                     max_examples=args.max_examples)
+                     max_examples=args.max_examples, **options) if len(test_images) else None
 
     def preview(directory):
         return {"preview": str(_write_preview(model, directory, test_images, seed=args.seed))}
@@ -195,7 +216,7 @@ def _fit_and_write(args, model, train, test, preview):
     from kerasgen.training.distribute import is_chief, writable_directory
     from kerasgen.utils.files import write_whole
 
-    name = args.name or f"{args.model}-{args.data}"
+    name = args.name or f"{args.model}-{_data_label(args)}"
     # Other workers of a multi-worker run write their copies to a scratch folder.
     directory = writable_directory(pathlib.Path(args.out) / name, model.distribute_strategy)
     directory.mkdir(parents=True, exist_ok=True)
@@ -225,6 +246,7 @@ def _fit_and_write(args, model, train, test, preview):
         return
     previews = preview(directory)
     run = {"model": args.model, "data": args.data, "data_dir": args.data_dir,
+           "data_options": _image_options(args),
            "epochs": len(history.epoch), "batch_size": args.batch_size,
            "train_seconds": round(seconds, 2), "overrides": _parse_set(args.set),
            "strategy": args.strategy,
@@ -290,9 +312,11 @@ def cmd_evaluate(args):
         return
     name = args.data or run.get("data", "digits")
     _image_dataset(name)
-    data_dir = args.data_dir or run.get("data_dir")
+    data_dir = args.data_dir or run.get("data_dir") or os.environ.get("KERASGEN_DATA_DIR")
+    # The data of the run is read as it was trained on (size, channels, crop).
+    options = run.get("data_options", {}) if name == run.get("data") else {}
     images, labels = data.load_arrays(name, "test", data_dir=data_dir,
-                                      max_examples=args.max_examples)
+                                      max_examples=args.max_examples, **options)
     report = model.evaluation_report(images, labels if model.is_conditional else None,
                                      importance_samples=args.importance_samples, seed=0,
                                      dataset=name, data_dir=data_dir)
@@ -318,6 +342,10 @@ def cmd_list(args):
         print(f"  {name:24s} {data.dataset_info(name).description}")
     for name in data.list_audio_datasets():
         print(f"  {name:24s} {data.audio_dataset_info(name).description}")
+    print(f"  {'folder':24s} your own images: --data-dir DIR (one subfolder per class, or "
+          "flat), --image-size, --channels")
+    print(f"  {'tfds:NAME':24s} an image dataset TFDS has prepared on disk (--data-dir: its "
+          "data folder)")
     print(f"  {'wav':24s} any folder of 16-bit PCM mono WAV files (--data-dir)")
 
 
@@ -329,6 +357,17 @@ def _positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer; received {text!r}")
     return value
+
+
+def _image_size(text):
+    """``"32"`` -> 32, ``"48x64"`` -> (48, 64)."""
+    height, sep, width = text.lower().partition("x")
+    try:
+        size = (_positive_int(height), _positive_int(width)) if sep else _positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected N or HxW (positive integers); received "
+                                         f"{text!r}")
+    return list(size) if sep else size
 
 
 def _positive_float(text):
@@ -352,6 +391,14 @@ def build_parser():
     train.add_argument("--data-dir", default=env_dir,
                        help="folder with one subfolder per dataset, or one dataset's files "
                             "(default: $KERASGEN_DATA_DIR)")
+    train.add_argument("--image-size", type=_image_size, default=None, metavar="N|HxW",
+                       help="folder and tfds data: the size images are read at (folder "
+                            "default 32)")
+    train.add_argument("--channels", type=int, choices=(1, 3), default=None,
+                       help="folder and tfds data: 1 grayscale or 3 RGB (folder default 3)")
+    train.add_argument("--aspect-ratio", choices=("crop", "pad"), default=None,
+                       help="folder and tfds data: keep the aspect ratio by a centre crop "
+                            "(default) or white bars")
     train.add_argument("--epochs", type=_positive_int, default=10)
     train.add_argument("--batch-size", type=_positive_int, default=64)
     train.add_argument("--max-examples", type=_positive_int, default=None)
@@ -389,7 +436,8 @@ def build_parser():
     evaluate = sub.add_parser("evaluate", help="print test metrics as one JSON object")
     evaluate.add_argument("dir")
     evaluate.add_argument("--data", default=None)
-    evaluate.add_argument("--data-dir", default=env_dir)
+    evaluate.add_argument("--data-dir", default=None,
+                          help="default: the run's own, else $KERASGEN_DATA_DIR")
     evaluate.add_argument("--max-examples", type=_positive_int, default=None)
     evaluate.add_argument("--importance-samples", type=_positive_int, default=1000)
     evaluate.set_defaults(func=cmd_evaluate)

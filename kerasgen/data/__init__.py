@@ -1,5 +1,6 @@
-"""Datasets for kerasgen: IDX files, image datasets (digits, MNIST, Fashion-MNIST) and audio
-(WAV folders, the Free Spoken Digit Dataset, mu-law / 16-bit levels, training windows).
+"""Datasets for kerasgen: image datasets (digits, MNIST, Fashion-MNIST from IDX files, a
+folder of the user's own images, any prepared TFDS image dataset) and audio (WAV folders, the
+Free Spoken Digit Dataset, mu-law / 16-bit levels, training windows).
 
     >>> from kerasgen import data
     >>> data.list_datasets()
@@ -11,7 +12,10 @@
     ((4, 8, 8, 1), (4,))
 
 MNIST needs its IDX files: ``data.load("mnist", data_dir="/path/to/data")`` or set
-``KERASGEN_DATA_DIR`` (see :func:`resolve_data_dir`). Audio: see :mod:`kerasgen.data.audio`.
+``KERASGEN_DATA_DIR`` (see :func:`resolve_data_dir`). Your own pictures:
+``data.load("folder", data_dir="my_pictures/", image_size=32, channels=3)``
+(:mod:`kerasgen.data.image_folder`); TFDS: ``data.load("tfds:cifar10", data_dir=TFDS_DIR)``
+(:mod:`kerasgen.data.tfds_images`). Audio: see :mod:`kerasgen.data.audio`.
 """
 
 from kerasgen.data.audio import (
@@ -42,12 +46,16 @@ from kerasgen.data.audio import (
     write_wav,
 )
 from kerasgen.data.folders import DATA_DIR_ENV
+from kerasgen.data.image_folder import FolderScan, scan_image_folder
 from kerasgen.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
 from kerasgen.data.images import (
+    FOLDER,
     IMAGE_DATASETS,
     SPLITS,
     ImageDatasetInfo,
+    ImageOptions,
     dataset_info,
+    is_image_dataset,
     list_datasets,
     load,
     load_arrays,
@@ -58,6 +66,9 @@ __all__ = [
     "AUDIO_DATASETS",
     "DATA_DIR_ENV",
     "ENCODINGS",
+    "FOLDER",
+    "FolderScan",
+    "ImageOptions",
     "IMAGES_MAGIC",
     "IMAGE_DATASETS",
     "LABELS_MAGIC",
@@ -74,6 +85,8 @@ __all__ = [
     "decode_audio",
     "encode_audio",
     "encoding_num_levels",
+    "is_image_dataset",
+    "scan_image_folder",
     "from_pcm16_levels",
     "list_audio_datasets",
     "list_datasets",

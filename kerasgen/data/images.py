@@ -1,4 +1,5 @@
-"""Image datasets as NumPy arrays or ``tf.data`` pipelines: digits, MNIST, Fashion-MNIST.
+"""Image datasets as NumPy arrays or ``tf.data`` pipelines: digits, MNIST, Fashion-MNIST,
+a folder of the user's own images (``"folder"``) and prepared TFDS datasets (``"tfds:NAME"``).
 
 * ``digits``: scikit-learn's ``load_digits()`` (1797 images 8x8, values 0..16); needs no
   files. It has no official split, so a fixed one is used: the examples are permuted with
@@ -10,6 +11,11 @@
   parent folder with ``mnist/`` and ``fashion_mnist/`` subfolders or the dataset's folder
   itself. ``"test"`` is the ``t10k`` files. If the files are not there but TensorFlow Datasets
   already has the dataset prepared on disk, that copy is used; nothing is ever downloaded.
+* ``folder``: the images of ``data_dir`` (:mod:`kerasgen.data.image_folder`: class
+  subfolders give labels, ``train/`` and ``test/`` the split, unreadable files are skipped),
+  converted to ``image_size`` and ``channels``, 256 levels.
+* ``tfds:NAME``: any image dataset TFDS has prepared on disk (:mod:`kerasgen.data.tfds_images`),
+  at its own size or converted like a folder.
 
 Pixels stay in the data's own integer range (``num_levels`` values, as uint8); labels are int32::
 
@@ -28,6 +34,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from kerasgen.data import image_folder, tfds_images
 from kerasgen.data.folders import data_folder, prepared_tfds_builder
 from kerasgen.data.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
 from kerasgen.utils.validation import (
@@ -43,7 +50,8 @@ class ImageDatasetInfo:
     """What a model needs to know about an image dataset.
 
     ``num_levels`` is the number of integer pixel values (pixels lie in
-    ``[0, num_levels - 1]``); ``image_shape`` is ``(height, width, channels)``.
+    ``[0, num_levels - 1]``); ``image_shape`` is ``(height, width, channels)``;
+    ``num_classes`` is None for unlabeled data; ``class_names`` name the labels when known.
     """
 
     name: str
@@ -51,6 +59,7 @@ class ImageDatasetInfo:
     num_levels: int
     num_classes: int
     description: str
+    class_names: tuple = ()
 
 
 IMAGE_DATASETS = {
@@ -76,16 +85,144 @@ _IDX_FILES = {
 _FILE_DATASETS = ("mnist", "fashion_mnist")
 
 
+FOLDER = "folder"
+
+
 def list_datasets():
-    """Names of the known image datasets, e.g. ``['digits', 'mnist', 'fashion_mnist']``."""
+    """Names of the built-in image datasets, e.g. ``['digits', 'mnist', 'fashion_mnist']``
+    (``"folder"`` and ``"tfds:NAME"`` read the user's own data)."""
     return list(IMAGE_DATASETS)
 
 
-def dataset_info(name):
-    """The :class:`ImageDatasetInfo` of dataset ``name``; ValueError listing the known ones."""
-    if not isinstance(name, str) or name not in IMAGE_DATASETS:
-        fail("name", repr(name), "one of " + ", ".join(repr(n) for n in IMAGE_DATASETS))
-    return IMAGE_DATASETS[name]
+def is_image_dataset(name):
+    """Whether `name` names image data: a built-in dataset, ``"folder"`` or ``"tfds:NAME"``."""
+    return name in IMAGE_DATASETS or name == FOLDER or tfds_images.is_tfds_name(name)
+
+
+def _check_name(name):
+    if not isinstance(name, str) or not is_image_dataset(name):
+        fail("name", repr(name), "one of " + ", ".join(repr(n) for n in IMAGE_DATASETS)
+             + f", {FOLDER!r} (with data_dir) or 'tfds:NAME'")
+    return name
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageOptions:
+    """How a folder or TFDS dataset is read: see :func:`load`. The built-in datasets take
+    none of these (they keep their own size)."""
+
+    image_size: object = None
+    channels: object = None
+    aspect_ratio: str = "crop"
+    test_fraction: float = 0.1
+    split_seed: int = 0
+
+
+class _ArraySource:
+    """A built-in dataset (digits, MNIST, Fashion-MNIST): arrays in memory."""
+
+    def __init__(self, name, data_dir, options):
+        if options != ImageOptions():
+            changed = [f.name for f in dataclasses.fields(ImageOptions)
+                       if getattr(options, f.name) != f.default]
+            fail(changed[0], repr(getattr(options, changed[0])),
+                 f"left out for {name!r}, which keeps its own size ({FOLDER!r} and "
+                 "'tfds:NAME' data take it)")
+        self.info = IMAGE_DATASETS[name]
+        self.name, self.data_dir = name, data_dir
+
+    def arrays(self, split, max_examples=None):
+        if self.name in _FILE_DATASETS:
+            images, labels = _load_idx_dataset(self.info, split, self.data_dir)
+        else:
+            images, labels = _load_digits(split)
+        if max_examples is not None and max_examples < len(labels):
+            images, labels = images[:max_examples].copy(), labels[:max_examples].copy()
+        return images, labels
+
+    def dataset(self, split, shuffle, seed, max_examples):
+        images, labels = self.arrays(split, max_examples)
+        dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+        if shuffle:
+            dataset = dataset.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+        return dataset, len(labels)
+
+
+class _FolderSource:
+    """The user's image folder (`kerasgen.data.image_folder`)."""
+
+    def __init__(self, name, data_dir, options):
+        if data_dir is None:
+            fail("data_dir", "None", f"the folder of images to read for {FOLDER!r}")
+        self.scan = image_folder.scan_image_folder(data_dir, options.test_fraction,
+                                                   options.split_seed)
+        size = image_folder.check_image_size(
+            "image_size", 32 if options.image_size is None else options.image_size)
+        self.conversion = image_folder.check_conversion(
+            size, 3 if options.channels is None else options.channels, options.aspect_ratio)
+        (height, width), channels, _ = self.conversion
+        self.info = ImageDatasetInfo(
+            FOLDER, (height, width, channels), 256, self.scan.num_classes,
+            f"images of {self.scan.directory} ({self.scan.count('train')} train, "
+            f"{self.scan.count('test')} test, {len(self.scan.class_names) or 'no'} classes)",
+            self.scan.class_names)
+
+    def arrays(self, split, max_examples=None):
+        return image_folder.folder_arrays(self.scan, split, *self.conversion, max_examples)
+
+    def dataset(self, split, shuffle, seed, max_examples):
+        dataset = image_folder.folder_dataset(self.scan, split, *self.conversion,
+                                              shuffle=shuffle, seed=seed,
+                                              max_examples=max_examples)
+        return dataset, len(self.scan.splits[split][0][:max_examples])
+
+
+class _TfdsSource:
+    """A prepared TFDS dataset (`kerasgen.data.tfds_images`)."""
+
+    def __init__(self, name, data_dir, options):
+        if options.split_seed != 0:
+            fail("split_seed", repr(options.split_seed),
+                 "left out for TFDS data (a train-only dataset holds out its last part)")
+        self.source = tfds_images.open_tfds(name, data_dir, options.test_fraction)
+        shape = tfds_images.image_shape(self.source, options.image_size, options.channels)
+        self.conversion = image_folder.check_conversion(shape[:2], shape[2],
+                                                        options.aspect_ratio)
+        self.options = options
+        self.info = ImageDatasetInfo(name, shape, 256, self.source.num_classes,
+                                     f"TFDS {name[len(tfds_images.PREFIX):]}",
+                                     self.source.class_names)
+
+    def arrays(self, split, max_examples=None):
+        return tfds_images.tfds_arrays(self.source, split, *self.conversion, max_examples)
+
+    def dataset(self, split, shuffle, seed, max_examples):
+        dataset = tfds_images.tfds_dataset(self.source, split, *self.conversion,
+                                           shuffle=shuffle, seed=seed,
+                                           max_examples=max_examples)
+        count = self.source.count(split)
+        return dataset, count if max_examples is None else min(count, max_examples)
+
+
+def open_images(name, data_dir=None, options=None):
+    """The source object behind :func:`load`, :func:`load_arrays` and :func:`dataset_info`
+    (a folder is scanned once here)."""
+    options = options or ImageOptions()
+    _check_name(name)
+    if name == FOLDER:
+        return _FolderSource(name, data_dir, options)
+    if tfds_images.is_tfds_name(name):
+        return _TfdsSource(name, data_dir, options)
+    return _ArraySource(name, data_dir, options)
+
+
+def dataset_info(name, data_dir=None, **options):
+    """The :class:`ImageDatasetInfo` of dataset ``name``; ValueError listing the known ones.
+    A folder (``data_dir``) or TFDS dataset takes the options of :func:`load`."""
+    _check_name(name)
+    if name in IMAGE_DATASETS and not options:
+        return IMAGE_DATASETS[name]
+    return open_images(name, data_dir, ImageOptions(**options)).info
 
 
 def _check_bool(name, value):
@@ -205,34 +342,32 @@ def _load_idx_dataset(info, split, data_dir):
     return images.reshape((-1, height, width, channels)), labels.astype(np.int32)
 
 
-def load_arrays(name, split="train", data_dir=None, max_examples=None):
+def load_arrays(name, split="train", data_dir=None, max_examples=None, **options):
     """``(images, labels)`` of one split as NumPy arrays.
 
     Args:
-        name: a dataset of :func:`list_datasets`.
+        name: a dataset of :func:`list_datasets`, ``"folder"`` or ``"tfds:NAME"``.
         split: ``"train"`` or ``"test"``.
-        data_dir: folder of the IDX files (see :func:`resolve_data_dir`); unused by ``digits``.
+        data_dir: folder of the IDX files (see :func:`resolve_data_dir`), the image folder,
+            or the TFDS data folder; unused by ``digits``.
         max_examples: keep only this many first examples (``None``: all).
+        **options: for a folder or TFDS dataset, those of :func:`load`.
 
     Returns:
         images ``uint8 [N, H, W, C]`` with values in ``[0, num_levels - 1]`` and labels
-        ``int32 [N]`` in ``[0, num_classes - 1]``.
+        ``int32 [N]`` in ``[0, num_classes - 1]`` (-1 for unlabeled data).
     """
-    info = dataset_info(name)
+    _check_name(name)
     check_choice("split", split, SPLITS)
     if max_examples is not None:
         max_examples = check_positive_int("max_examples", max_examples)
-    if name in _FILE_DATASETS:
-        images, labels = _load_idx_dataset(info, split, data_dir)
-    else:
-        images, labels = _load_digits(split)
-    if max_examples is not None and max_examples < len(labels):
-        images, labels = images[:max_examples].copy(), labels[:max_examples].copy()
-    return images, labels
+    return open_images(name, data_dir, ImageOptions(**options)).arrays(split, max_examples)
 
 
 def load(name="digits", split="train", data_dir=None, batch_size=None, shuffle=None, seed=0,
-         max_examples=None, repeat=False, drop_remainder=False, with_labels=True):
+         max_examples=None, repeat=False, drop_remainder=False, with_labels=None,
+         image_size=None, channels=None, aspect_ratio="crop", test_fraction=0.1,
+         split_seed=0):
     """A ``tf.data.Dataset`` of ``(image, label)`` pairs, or of images if not ``with_labels``.
 
     Images are uint8 ``[H, W, C]`` in the data's own range, labels int32 scalars (both gain a
@@ -240,9 +375,23 @@ def load(name="digits", split="train", data_dir=None, batch_size=None, shuffle=N
     ``"train"`` and ``False`` for ``"test"``; it uses the whole split as buffer, seeded by
     ``seed`` (``None``: unseeded) and reshuffled at each pass. The order is shuffle, batch,
     repeat (forever if ``repeat``), prefetch, so batches never straddle two passes.
-    ``drop_remainder`` only matters with ``batch_size``.
+    ``drop_remainder`` only matters with ``batch_size``. ``with_labels`` defaults to whether
+    the data has labels (an unlabeled folder gives images only).
+
+    A folder (``name="folder"``, ``data_dir=DIR``) or TFDS dataset also takes:
+        image_size: ``(height, width)`` or one int (a folder's default: 32; TFDS: its own).
+        channels: 1 (grayscale) or 3 (RGB; a folder's default; TFDS: its own).
+        aspect_ratio: ``"crop"`` (centre crop, the default) or ``"pad"`` (white bars).
+        test_fraction: share of each class held out as ``"test"`` when a folder has no
+            ``train/`` and ``test/`` subfolders (TFDS: of a dataset with only ``train``).
+        split_seed: seed of a folder's held-out split.
+
+    Example:
+        >>> ds = load("digits", "test", batch_size=100)
+        >>> [tuple(images.shape) for images, _ in ds]
+        [(100, 8, 8, 1), (100, 8, 8, 1), (100, 8, 8, 1), (60, 8, 8, 1)]
     """
-    dataset_info(name)
+    _check_name(name)
     check_choice("split", split, SPLITS)
     if batch_size is not None:
         batch_size = check_positive_int("batch_size", batch_size)
@@ -253,19 +402,22 @@ def load(name="digits", split="train", data_dir=None, batch_size=None, shuffle=N
         check_positive_int("max_examples", max_examples)
     repeat = _check_bool("repeat", repeat)
     drop_remainder = _check_bool("drop_remainder", drop_remainder)
-    with_labels = _check_bool("with_labels", with_labels)
+    source = open_images(name, data_dir, ImageOptions(image_size, channels, aspect_ratio,
+                                                      test_fraction, split_seed))
+    labelled = source.info.num_classes is not None
+    with_labels = labelled if with_labels is None else _check_bool("with_labels", with_labels)
+    if with_labels and not labelled:
+        fail("with_labels", "True", f"False or None: {name!r} at {data_dir!r} has no labels "
+             "(no class subfolders)")
 
-    images, labels = load_arrays(name, split, data_dir, max_examples)
-    count = len(labels)
+    dataset, count = source.dataset(split, shuffle, seed, max_examples)
     if count == 0:
         fail("name", f"{name!r}, whose {split!r} split is empty", "a dataset with examples")
     if batch_size is not None and drop_remainder and batch_size > count:
         fail("batch_size", f"{batch_size} with drop_remainder=True",
              f"at most {count}, the number of examples, so that one batch remains")
-
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels) if with_labels else images)
-    if shuffle:
-        dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
+    if not with_labels:
+        dataset = dataset.map(lambda image, label: image)
     if batch_size is not None:
         dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     if repeat:

@@ -90,6 +90,9 @@ def create_model(name, info, overrides=None):
         fail("--data", repr(info.name), f"an audio dataset for {name}: spoken_digit or wav")
     kwargs = dict(image_shape=info.image_shape, num_levels=info.num_levels)
     if preset.conditional:
+        if info.num_classes is None:
+            fail("--data", f"{info.name!r} without labels ({info.description})",
+                 f"labelled data for the conditional {name}: one subfolder per class")
         kwargs["num_classes"] = info.num_classes
     return build_preset(name, kwargs, overrides)
 

@@ -55,7 +55,8 @@ def test_registry():
 
 @pytest.mark.parametrize("bad", ["cifar10", "MNIST", None, 3])
 def test_unknown_dataset_name(bad):
-    expected = r"`name` must be one of 'digits', 'mnist', 'fashion_mnist'; received"
+    expected = (r"`name` must be one of 'digits', 'mnist', 'fashion_mnist', 'folder' \(with "
+                r"data_dir\) or 'tfds:NAME'; received")
     with pytest.raises(ValueError, match=expected):
         data.dataset_info(bad)
     with pytest.raises(ValueError, match=expected):
