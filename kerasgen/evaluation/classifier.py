@@ -30,8 +30,8 @@ import keras
 import numpy as np
 from scipy import linalg
 
+from kerasgen.core.keras_files import load_keras
 from kerasgen.data import transforms
-from kerasgen.models.loading import load_keras
 from kerasgen.utils.files import write_whole
 from kerasgen.utils.validation import check_positive_int, fail
 

@@ -6,6 +6,10 @@
   and the ``format_version`` that `kerasgen.models.load_model` checks);
 - ``serving_endpoints()`` / ``tflite_endpoints()``: the one place a model names what it exports,
   read by ``kerasgen.export`` for every family alike.
+
+A family combines it with one training style from `kerasgen.training` (a mixin placed first:
+``class GAN(AdversarialTraining, GenerativeModel)``), which gives ``train_step`` and
+``test_step``; the styles sit below the models and never import them.
 """
 
 import numbers
@@ -14,8 +18,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasgen.export.endpoints import Endpoint
+from kerasgen.core.endpoints import Endpoint
 from kerasgen.training import resume
+from kerasgen.training.batches import unpack
 from kerasgen.training.distribute import is_multi_worker
 from kerasgen.utils import validation as v
 
@@ -23,14 +28,6 @@ from kerasgen.utils import validation as v
 # change to a config would be misread by an older kerasgen: `kerasgen.models.load_model` refuses
 # files of a larger version. Files written before it existed count as version 1.
 FORMAT_VERSION = 1
-
-
-def unpack(data):
-    """``(images, labels)`` from what ``fit`` yields: ``x``, ``(x,)``, ``(x, y)`` or
-    ``(x, y, sample_weight)``."""
-    if isinstance(data, (tuple, list)):
-        return data[0], (data[1] if len(data) > 1 else None)
-    return data, None
 
 
 def _one_replica(value):

@@ -21,6 +21,14 @@ the generator's optimizer in one step).
 and ``BackupAndRestore`` keep their state; the generator's optimizer is ``model.optimizer`` and
 its step counter keys every noise draw (stateless), so a resumed run is exact.
 
+The style is a mixin that a model class combines with `kerasgen.models.base.GenerativeModel`,
+style first:
+
+    class GAN(AdversarialTraining, GenerativeModel)
+
+Like Keras' ``Trainer`` below ``Model``, it sits below the models and never imports them; it
+uses the model's trackers (``report``), ``optimizer`` and ``seed``.
+
 Example:
     >>> # gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
     >>> #             g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
@@ -30,7 +38,7 @@ Example:
 import keras
 import tensorflow as tf
 
-from kerasgen.models.base import GenerativeModel, unpack
+from kerasgen.training.batches import unpack
 from kerasgen.utils import validation as v
 from kerasgen.utils.noise import step_seed
 
@@ -44,8 +52,9 @@ def default_gan_optimizer():
     return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
 
 
-class AdversarialModel(GenerativeModel):
-    """Base class of models trained by a discriminator/generator game.
+class AdversarialTraining:
+    """Training style of models trained by a discriminator/generator game (a mixin combined
+    with `GenerativeModel`; see the module docstring).
 
     Args:
         d_steps: discriminator updates per generator update.

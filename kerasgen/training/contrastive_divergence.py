@@ -29,22 +29,31 @@ B and M are divided as global batch sizes (`tf.nn.compute_average_loss`), so the
 the same on one replica and on N. Reported values: ``loss`` (F(v_i) - mean_j F(v~_j), the free
 energy gap, which a learning model keeps near zero) and whatever ``monitor`` adds.
 
+The style is a mixin that a model class combines with `kerasgen.models.base.GenerativeModel`,
+style first:
+
+    class RBM(ContrastiveDivergenceTraining, GenerativeModel)
+
+Like Keras' ``Trainer`` below ``Model``, it sits below the models and never imports them; it
+uses the model's trackers (``report``), ``optimizer`` and ``seed``.
+
 Example:
-    >>> # class MyRBM(ContrastiveDivergenceModel): ... three methods above ...
+    >>> # class MyRBM(ContrastiveDivergenceTraining, GenerativeModel): ... three methods above ...
     >>> # model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.5)); model.fit(images)
 """
 
 import keras
 import tensorflow as tf
 
-from kerasgen.models.base import GenerativeModel, unpack
+from kerasgen.training.batches import unpack
 from kerasgen.utils.noise import step_seed
 
 _VALIDATION_SALT = 100
 
 
-class ContrastiveDivergenceModel(GenerativeModel):
-    """Base class for models trained by contrastive divergence (see the module docstring)."""
+class ContrastiveDivergenceTraining:
+    """Training style of models trained by contrastive divergence (a mixin combined with
+    `GenerativeModel`; see the module docstring)."""
 
     monitor_names = ()
 

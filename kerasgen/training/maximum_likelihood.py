@@ -14,19 +14,28 @@ and lists the keys in `loss_names`. The skeleton does the rest, the same way for
 `seed` is a stateless seed derived from (model seed, optimizer step); families draw with it
 through `kerasgen.utils.noise`, per example of the global batch, so noise is reproducible,
 resumes exactly, differs across replicas and is the same on one device and on N.
+
+The style is a mixin that a model class combines with `kerasgen.models.base.GenerativeModel`,
+style first:
+
+    class WaveNet(MaximumLikelihoodTraining, GenerativeModel)
+
+Like Keras' ``Trainer`` below ``Model``, it sits below the models and never imports them; it
+uses the model's trackers (``report``), ``optimizer`` and ``seed``.
 """
 
 import tensorflow as tf
 
-from kerasgen.models.base import GenerativeModel, unpack
+from kerasgen.training.batches import unpack
 from kerasgen.utils.noise import step_seed
 
 # test_step draws from a separate stream, so validation never repeats a training draw.
 _VALIDATION_SALT = 100
 
 
-class MaximumLikelihoodModel(GenerativeModel):
-    """Base class for models trained by minimizing a per-example negative log-likelihood."""
+class MaximumLikelihoodTraining:
+    """Training style of models trained by minimizing a per-example negative log-likelihood
+    (a mixin combined with `GenerativeModel`; see the module docstring)."""
 
     loss_names = ("loss",)
 

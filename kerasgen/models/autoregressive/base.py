@@ -28,8 +28,9 @@ import tensorflow as tf
 from kerasgen.data import transforms
 from kerasgen.distributions import BernoulliHead, Categorical, DiscretizedLogisticMixture
 from kerasgen.evaluation.likelihood import nats_to_bits_per_dim
+from kerasgen.models.base import GenerativeModel
 from kerasgen.sampling.autoregressive import NaiveStepper, sample_pixels
-from kerasgen.training.maximum_likelihood import MaximumLikelihoodModel
+from kerasgen.training.maximum_likelihood import MaximumLikelihoodTraining
 from kerasgen.utils import validation as v
 from kerasgen.utils.noise import SALT_BINARIZE, SALT_DROPOUT, SALT_LATENT, fixed_seed
 
@@ -44,7 +45,7 @@ def make_head(name, num_levels, num_mixtures):
     return DiscretizedLogisticMixture(num_levels, num_mixtures)
 
 
-class AutoregressiveImageModel(MaximumLikelihoodModel):
+class AutoregressiveImageModel(MaximumLikelihoodTraining, GenerativeModel):
     """Base of models with an exact raster-order likelihood.
 
     Subclasses build ``self.network`` (a layer: network inputs [B, H, W, C] in [-1, 1] and a

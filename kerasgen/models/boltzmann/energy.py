@@ -36,13 +36,14 @@ import keras
 import tensorflow as tf
 
 from kerasgen.data import transforms
+from kerasgen.models.base import GenerativeModel
 from kerasgen.models.boltzmann.chains import (
     START_STEP,
     check_chain_request,
     sample_endpoints,
 )
 from kerasgen.networks.builders import NETWORK_KINDS, build_encoder
-from kerasgen.training.contrastive_divergence import ContrastiveDivergenceModel
+from kerasgen.training.contrastive_divergence import ContrastiveDivergenceTraining
 from kerasgen.utils import validation as val
 from kerasgen.utils import noise as noise_lib
 from kerasgen.utils.noise import StatelessNoise
@@ -50,7 +51,7 @@ from kerasgen.utils.replicas import gather_rows, global_rows
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class EnergyModel(ContrastiveDivergenceModel):
+class EnergyModel(ContrastiveDivergenceTraining, GenerativeModel):
     """Neural energy function with Langevin sampling (module docstring).
 
     Args:

@@ -37,12 +37,13 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data import transforms
+from kerasgen.models.base import GenerativeModel
 from kerasgen.models.boltzmann.chains import (
     START_STEP,
     check_chain_request,
     sample_endpoints,
 )
-from kerasgen.training.contrastive_divergence import ContrastiveDivergenceModel
+from kerasgen.training.contrastive_divergence import ContrastiveDivergenceTraining
 from kerasgen.utils import noise as noise_lib
 from kerasgen.utils import validation as val
 from kerasgen.utils.noise import StatelessNoise
@@ -52,7 +53,7 @@ MAX_ENUMERATED_UNITS = 20
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class BoltzmannMachine(ContrastiveDivergenceModel):
+class BoltzmannMachine(ContrastiveDivergenceTraining, GenerativeModel):
     """A fully connected Boltzmann machine (module docstring).
 
     Args:

@@ -52,12 +52,13 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data import transforms
+from kerasgen.models.base import GenerativeModel
 from kerasgen.models.boltzmann.chains import (
     START_STEP,
     check_chain_request,
     sample_endpoints,
 )
-from kerasgen.training.contrastive_divergence import ContrastiveDivergenceModel
+from kerasgen.training.contrastive_divergence import ContrastiveDivergenceTraining
 from kerasgen.utils import validation as val
 from kerasgen.utils.noise import StatelessNoise
 from kerasgen.utils.replicas import assign_rows, local_rows
@@ -66,7 +67,7 @@ VISIBLE_UNITS = ("bernoulli", "gaussian")
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class RBM(ContrastiveDivergenceModel):
+class RBM(ContrastiveDivergenceTraining, GenerativeModel):
     """Restricted Boltzmann machine (module docstring).
 
     Args:

@@ -39,9 +39,10 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data import transforms
+from kerasgen.models.base import GenerativeModel
 from kerasgen.networks import NETWORK_KINDS, NORMALIZATIONS, build_decoder, build_encoder
 from kerasgen.networks import given_or_built
-from kerasgen.training.adversarial import AdversarialModel
+from kerasgen.training.adversarial import AdversarialTraining
 from kerasgen.training.adversarial_losses import ADVERSARIAL_LOSSES, gradient_penalty
 from kerasgen.utils import noise as noise_lib
 from kerasgen.utils import validation as v
@@ -72,7 +73,7 @@ def statistics_matching_term(real, fake):
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class GAN(AdversarialModel):
+class GAN(AdversarialTraining, GenerativeModel):
     """A generator/discriminator pair trained with one of the adversarial losses.
 
     Args:
@@ -92,7 +93,7 @@ class GAN(AdversarialModel):
         label_conditioning: how a conditional discriminator sees the label: ``"concat"``
             (appended to its flattened features) or ``"projection"`` (an inner product with
             its last hidden features; Miyato & Koyama 2018).
-        d_steps, clip_value: see `AdversarialModel`.
+        d_steps, clip_value: see `AdversarialTraining`.
         generator, discriminator: optional Keras models used instead of the built ones
             (generator: noise [and one-hot label] -> pre-tanh images; discriminator: images in
             [-1, 1] [and label] -> one score).

@@ -47,7 +47,8 @@ import tensorflow as tf
 from kerasgen.data import audio as audio_data
 from kerasgen.data import transforms
 from kerasgen.distributions import Categorical, DiscretizedLogisticMixture
-from kerasgen.export.endpoints import Endpoint
+from kerasgen.core.endpoints import Endpoint
+from kerasgen.models.base import GenerativeModel
 from kerasgen.models.wavenet.network import WaveNetNetwork
 from kerasgen.sampling.sequence import (
     CachedWaveStepper,
@@ -55,7 +56,7 @@ from kerasgen.sampling.sequence import (
     generate,
     generate_from,
 )
-from kerasgen.training.maximum_likelihood import MaximumLikelihoodModel
+from kerasgen.training.maximum_likelihood import MaximumLikelihoodTraining
 from kerasgen.utils import validation as v
 from kerasgen.utils.noise import fixed_seed
 
@@ -86,7 +87,7 @@ class FeatureUpsampler(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class WaveNet(MaximumLikelihoodModel):
+class WaveNet(MaximumLikelihoodTraining, GenerativeModel):
     """WaveNet over integer audio levels ``[B, T, 1]`` (module docstring).
 
     Args:
