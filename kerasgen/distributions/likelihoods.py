@@ -64,6 +64,11 @@ class Likelihood:
     def pixel_distribution(self, params):
         raise NotImplementedError
 
+    def network_inputs(self, targets):
+        """What an encoder sees of the targets: values of order one (the targets themselves
+        here: binary, or dequantized levels in [0, 1))."""
+        return targets
+
     def distribution(self, params):
         """``Independent`` distribution over ``[H, W, C]`` images."""
         return tfd.Independent(self.pixel_distribution(params), reinterpreted_batch_ndims=3)
@@ -159,6 +164,10 @@ class DiscretizedLogistic(Likelihood):
     def pixel_distribution(self, params):
         loc, scale = self._loc_scale(params)
         return discretized_logistic(loc, scale, self.num_levels)
+
+    def network_inputs(self, targets):
+        """The levels scaled to [0, 1]: raw 8-bit levels (0..255) overflow a fresh encoder."""
+        return targets / float(self.num_levels - 1)
 
     def mean(self, params):
         """The location mu clipped to [0, L-1] (what decoders and samplers show), not E[x]:

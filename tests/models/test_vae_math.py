@@ -199,3 +199,38 @@ def test_discrete_likelihoods_refuse_fractional_pixels_and_the_others_take_them(
     for likelihood in ("bernoulli", "gaussian"):
         model = make_model(VAE, likelihood=likelihood, compile=False)
         assert np.all(np.isfinite(model.log_prob(fractional)))
+
+
+def test_discretized_logistic_vae_trains_on_8_bit_colour_images():
+    """Raw levels 0..255 overflowed a fresh encoder (KL ~1e4 and an infinite reconstruction
+    loss at the first step); the encoder now sees the levels scaled to [0, 1]."""
+    from kerasgen.models import VAE
+
+    images = np.random.default_rng(0).integers(0, 256, (32, 8, 8, 3)).astype(np.uint8)
+    for network in ("dense", "conv"):
+        model = VAE(image_shape=(8, 8, 3), num_levels=256, latent_dim=2, network=network,
+                    hidden_units=(16,) if network == "dense" else (), filters=(8,),
+                    likelihood="discretized_logistic")
+        model.compile_with_defaults()
+        history = model.fit(images, batch_size=8, epochs=2, verbose=0)
+        assert np.all(np.isfinite(history.history["loss"])), (network, history.history)
+        assert history.history["kl"][0] < 100, history.history["kl"]
+        samples = np.asarray(model.sample(4, seed=0))
+        assert samples.shape == (4, 8, 8, 3) and np.all(np.isfinite(samples))
+
+
+def test_a_vae_file_from_before_scaled_encoder_inputs_loads_as_it_was_trained():
+    from kerasgen.models import VAE
+
+    model = VAE(likelihood="discretized_logistic", latent_dim=2, hidden_units=(8,))
+    config = model.get_config()
+    assert config["scale_encoder_inputs"] is True
+    del config["scale_encoder_inputs"]  # a format-1 file written before the option
+    old = VAE.from_config(config)
+    assert old.scale_encoder_inputs is False
+    old.set_weights(model.get_weights())
+    images = np.random.default_rng(1).integers(0, 17, (4, 8, 8, 1))
+    unscaled = np.asarray(old.encode(images))
+    np.testing.assert_allclose(unscaled, model.run_encoder(images.astype(np.float32))[:, :2],
+                               atol=1e-5)
+    assert not np.allclose(unscaled, np.asarray(model.encode(images)), atol=1e-3)

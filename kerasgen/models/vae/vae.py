@@ -57,10 +57,19 @@ class VAE(EncoderDecoderModel):
         beta: weight of the KL term (beta-VAE); 1 gives the ELBO.
         latent_dim, network, hidden_units, filters, activation, upsampling, encoder, decoder:
             see `EncoderDecoderModel`.
+        scale_encoder_inputs: give the encoder `likelihood.network_inputs` (levels scaled to
+            [0, 1] for the discretized logistic) rather than the raw targets. Files written
+            before this option existed load with False, as they were trained.
         image_shape, num_levels, num_classes, seed: see `GenerativeModel`.
     """
 
     loss_names = ("loss", "reconstruction", "kl")
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.setdefault("scale_encoder_inputs", False)  # a file from before the option
+        return super().from_config(config)
 
     @property
     def integer_images(self):
@@ -69,8 +78,10 @@ class VAE(EncoderDecoderModel):
         binarizes and the Gaussian is a density, so they take any value in range."""
         return self.likelihood.is_discrete and self.likelihood.name != "bernoulli"
 
-    def __init__(self, likelihood="bernoulli", beta=1.0, encoder=None, decoder=None, **kwargs):
+    def __init__(self, likelihood="bernoulli", beta=1.0, encoder=None, decoder=None,
+                 scale_encoder_inputs=True, **kwargs):
         super().__init__(**kwargs)
+        self.scale_encoder_inputs = v.check_bool("scale_encoder_inputs", scale_encoder_inputs)
         self.likelihood = get_likelihood(likelihood, self.num_levels)
         if isinstance(beta, bool) or not isinstance(beta, (int, float)) \
                 or not 0 <= beta < float("inf"):
@@ -82,7 +93,8 @@ class VAE(EncoderDecoderModel):
 
     def get_config(self):
         config = super().get_config()
-        config.update(likelihood=self.likelihood.get_config(), beta=self.beta)
+        config.update(likelihood=self.likelihood.get_config(), beta=self.beta,
+                      scale_encoder_inputs=self.scale_encoder_inputs)
         return config
 
     # ------------------------------------------------------------------ the model
@@ -91,7 +103,9 @@ class VAE(EncoderDecoderModel):
 
     def posterior(self, targets, condition=None, training=False):
         """q(z | x) for prepared targets (see `likelihood.prepare_targets`)."""
-        return diagonal_gaussian(self.run_encoder(targets, condition, training))
+        inputs = self.likelihood.network_inputs(targets) if self.scale_encoder_inputs \
+            else targets
+        return diagonal_gaussian(self.run_encoder(inputs, condition, training))
 
     def kl_divergence(self, posterior):
         """KL(q(z|x) || N(0, I)), analytic, one value per example."""
