@@ -44,6 +44,7 @@ from kerasgen.models.base import GenerativeModel
 from kerasgen.models.boltzmann.chains import check_chain_request, sample_endpoints
 from kerasgen.models.boltzmann.rbm import RBM
 from kerasgen.training import resume
+from kerasgen.training.batches import unpack
 from kerasgen.training.callbacks import NaNGuard
 from kerasgen.utils import validation as val
 from kerasgen.utils.noise import StatelessNoise, step_seed
