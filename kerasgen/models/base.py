@@ -1,6 +1,8 @@
 """`GenerativeModel`: what every kerasgen model shares.
 
-- the data contract: integer images ``[H, W, C]`` in ``[0, num_levels - 1]``, optional labels;
+- the data contract: integer images ``[H, W, C]`` in ``[0, num_levels - 1]``, optional labels
+  and per-example sample weights (``(x, y, sample_weight)`` batches, ``fit(x,
+  sample_weight=w)``), which the training style weights or refuses (`sample_weight_refusal`);
 - input checks that raise ``ValueError`` before any work (``fit`` checks the first batch);
 - the config every family extends (``image_shape``, ``num_levels``, ``num_classes``, ``seed``,
   and the ``format_version`` that `kerasgen.models.load_model` checks);
@@ -12,6 +14,7 @@ A family combines it with one training style from `kerasgen.training` (a mixin p
 ``test_step``; the styles sit below the models and never import them.
 """
 
+import math
 import numbers
 
 import keras
@@ -20,7 +23,7 @@ import tensorflow as tf
 
 from kerasgen.core.endpoints import Endpoint
 from kerasgen.training import resume
-from kerasgen.training.batches import unpack
+from kerasgen.training.batches import check_sample_weight, unpack
 from kerasgen.training.distribute import is_multi_worker
 from kerasgen.utils import validation as v
 
@@ -71,9 +74,11 @@ class GenerativeModel(keras.Model):
     def metrics(self):
         return list(getattr(self, "trackers", []))
 
-    def report(self, values):
+    def report(self, values, sample_weight=None):
+        """Update the trackers with the per-example `values` (weighted by `sample_weight`,
+        ``[B]``, when the training style weights examples) and return the logs."""
         for tracker in self.trackers:
-            tracker.update_state(values[tracker.name])
+            tracker.update_state(values[tracker.name], sample_weight=sample_weight)
         logs = {tracker.name: tracker.result() for tracker in self.trackers}
         if is_multi_worker():  # the strategy of the running train step
             # Keras 3 fails to reduce scalar logs across workers (keras-team/keras#20585);
@@ -145,13 +150,38 @@ class GenerativeModel(keras.Model):
             return None
         return tf.one_hot(tf.cast(labels, tf.int32), self.num_classes)
 
-    def _check_fit_data(self, x, y, name):
-        """Check the first batch of `x` (a dataset or an array) before any training."""
+    # Why this model's training cannot weight examples (named when sample weights are
+    # refused), or None when it weights them. Each training style sets it.
+    sample_weight_refusal = "this model's training does not weight examples"
+
+    def check_sample_weight(self, weights, count, name="sample_weight"):
+        """Per-example weights ``[count]`` as float32 (finite, >= 0), or None for None. A
+        model whose training cannot weight examples refuses any (`sample_weight_refusal`)."""
+        return check_sample_weight(name, weights, count, refusal=self.sample_weight_refusal)
+
+    def check_weight_arguments(self, kwargs):
+        """``fit``'s `sample_weight` (checked as above, its length later against the data)
+        and `class_weight` (which Keras turns into sample weights: refused when the model
+        cannot weight examples)."""
+        if kwargs.get("class_weight") is not None and self.sample_weight_refusal:
+            v.fail("class_weight", f"class weights {kwargs['class_weight']!r}",
+                   f"None: {self.sample_weight_refusal}")
+        return self.check_sample_weight(kwargs.get("sample_weight"), None)
+
+    def _check_fit_data(self, x, y, name, weights=None):
+        """Check the first batch of `x` (a dataset or an array; `y` and `weights`: its labels
+        and sample weights beside it) before any training."""
+        weights_name = "sample_weight" if name == "x" else f"{name} sample_weight"
         if isinstance(x, tf.data.Dataset):
+            if weights is not None:
+                v.fail(weights_name, f"an array ({v.describe(weights)}) beside a dataset",
+                       "None: a dataset carries its weights in its batches, "
+                       "(images, labels, sample_weight), labels None when there are none")
             first = next(iter(x.take(1)), None)
             if first is None:
                 v.fail(name, "an empty dataset", "at least one batch of images")
-            images, labels = unpack(first)
+            images, labels, weights = unpack(first)
+            weights_name = f"{name} sample_weight"
             images, labels = np.asarray(images), None if labels is None else np.asarray(labels)
             if images.ndim == self.example_rank:
                 v.fail(name, f"unbatched elements of shape {images.shape}",
@@ -163,6 +193,7 @@ class GenerativeModel(keras.Model):
         images = self.check_images(images, name)
         if self.is_conditional:  # unconditional models ignore the labels of (x, y) data
             self.check_labels(labels, len(images), name=f"{name} labels")
+        self.check_sample_weight(weights, len(images), name=weights_name)
 
     def fit(self, x=None, y=None, validation_data=None, **kwargs):
         if kwargs.get("batch_size") is not None:
@@ -171,22 +202,61 @@ class GenerativeModel(keras.Model):
             v.check_positive_int("epochs", kwargs["epochs"])
         if kwargs.get("validation_split"):
             v.check_probability("validation_split", kwargs["validation_split"])
-        self._check_fit_data(x, y, "x")
+        self.check_weight_arguments(kwargs)
+        self._check_fit_data(x, y, "x", kwargs.get("sample_weight"))
         if validation_data is not None:
-            vx, vy = unpack(validation_data) if isinstance(validation_data, (tuple, list)) \
-                else (validation_data, None)
-            self._check_fit_data(vx, vy, "validation_data")
+            vx, vy, vw = unpack(validation_data) \
+                if isinstance(validation_data, (tuple, list)) else (validation_data, None, None)
+            self._check_fit_data(vx, vy, "validation_data", vw)
+            if vw is not None and vy is None and not isinstance(vx, tf.data.Dataset):
+                validation_data = self._weighted_dataset(
+                    vx, vw, kwargs.get("validation_batch_size") or kwargs.get("batch_size"))
+        if kwargs.get("sample_weight") is not None and y is None:
+            x, validation_data = self._weighted_split(x, validation_data, kwargs)
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # a dataset shuffles itself; avoid Keras' warning
         backup = resume.find_backup(kwargs.get("callbacks"))
         if backup is not None and resume.can_resume_exactly(self, x, kwargs):
             if not isinstance(x, tf.data.Dataset):
                 x = resume.as_dataset(self, x, y, kwargs.pop("batch_size", None),
-                                      kwargs.pop("shuffle", True))
+                                      kwargs.pop("shuffle", True),
+                                      kwargs.pop("sample_weight", None))
             kwargs.pop("shuffle", None)
             return resume.fit_resumably(self, super().fit, x, backup,
                                         validation_data=validation_data, **kwargs)
         return super().fit(x, y, validation_data=validation_data, **kwargs)
+
+    # Keras packs arrays given without labels as x alone and drops their sample weights:
+    # weighted arrays without labels go in as a dataset of (x, None, sample_weight) batches.
+    def _weighted_dataset(self, images, weights, batch_size, shuffle=False):
+        return resume.as_dataset(self, np.asarray(images), None, batch_size, shuffle,
+                                 self.check_sample_weight(weights, len(images)))
+
+    def _weighted_split(self, x, validation_data, kwargs):
+        """``fit(x, sample_weight=w)`` without labels: x as a weighted dataset, and Keras'
+        `validation_split` (the last fraction of the arrays) done here."""
+        images = np.asarray(x)
+        weights = self.check_sample_weight(kwargs.pop("sample_weight"), len(images))
+        split = kwargs.pop("validation_split", None)
+        if split and validation_data is None:
+            cut = int(math.floor(len(images) * (1.0 - split)))
+            validation_data = self._weighted_dataset(
+                images[cut:], weights[cut:],
+                kwargs.get("validation_batch_size") or kwargs.get("batch_size"))
+            images, weights = images[:cut], weights[:cut]
+        x = self._weighted_dataset(images, weights, kwargs.pop("batch_size", None),
+                                   kwargs.pop("shuffle", True))
+        return x, validation_data
+
+    def evaluate(self, x=None, y=None, sample_weight=None, **kwargs):
+        """Keras' ``evaluate``; sample weights of arrays are checked (refused when the
+        training does not weight examples) and kept without labels too."""
+        if sample_weight is not None and not isinstance(x, tf.data.Dataset):
+            self.check_sample_weight(sample_weight, len(self.check_images(x, "x")))
+            if y is None:
+                x, sample_weight = self._weighted_dataset(x, sample_weight,
+                                                          kwargs.pop("batch_size", None)), None
+        return super().evaluate(x, y, sample_weight=sample_weight, **kwargs)
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras builds from the first batch all-reduced (MEAN) across replicas; under

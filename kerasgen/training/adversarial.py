@@ -61,6 +61,10 @@ class AdversarialTraining:
         clip_value: clip discriminator weights to this magnitude after each update (WGAN).
     """
 
+    sample_weight_refusal = (
+        "adversarial training does not weight examples (its losses pair real examples with "
+        "generated ones, so a weight per real example has no defined effect)")
+
     def __init__(self, d_steps=1, clip_value=None, **kwargs):
         super().__init__(**kwargs)
         self.d_steps = v.check_positive_int("d_steps", d_steps)
@@ -134,7 +138,8 @@ class AdversarialTraining:
         return losses
 
     def train_step(self, data):
-        images, labels = unpack(data)
+        images, labels, weights = unpack(data)
+        self.check_sample_weight(weights, None)  # refused when traced, before any update
         real, condition = self.to_model_space(images), self.condition_of(labels)
         step = self.optimizer.iterations
         for index in range(self.d_steps):
@@ -157,7 +162,8 @@ class AdversarialTraining:
         return self.report({**d_losses, **g_losses, **extra})
 
     def test_step(self, data):
-        images, labels = unpack(data)
+        images, labels, weights = unpack(data)
+        self.check_sample_weight(weights, None)
         real, condition = self.to_model_space(images), self.condition_of(labels)
         seed = step_seed(self.seed, self.optimizer.iterations, SALT_VALIDATION)
         losses = self.discriminator_losses(real, condition, seed, training=False)

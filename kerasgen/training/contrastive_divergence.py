@@ -56,6 +56,9 @@ class ContrastiveDivergenceTraining:
     `GenerativeModel`; see the module docstring)."""
 
     monitor_names = ()
+    sample_weight_refusal = (
+        "contrastive divergence does not weight examples (the data term and the chains "
+        "started from the batch would both need the weights)")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -92,7 +95,8 @@ class ContrastiveDivergenceTraining:
         return step_seed(self.seed, self.optimizer.iterations, salt)
 
     def train_step(self, data):
-        images, _ = unpack(data)
+        images, _, weights = unpack(data)
+        self.check_sample_weight(weights, None)  # refused when traced, before any update
         seed = self._step_seed()
         v = self.positive_states(images, tf.random.experimental.stateless_fold_in(seed, 0))
         negatives = self.negative_states(v, tf.random.experimental.stateless_fold_in(seed, 1))
@@ -107,7 +111,8 @@ class ContrastiveDivergenceTraining:
         return self.report(values)
 
     def test_step(self, data):
-        images, _ = unpack(data)
+        images, _, weights = unpack(data)
+        self.check_sample_weight(weights, None)
         seed = self._step_seed(_VALIDATION_SALT)
         v = self.positive_states(images, tf.random.experimental.stateless_fold_in(seed, 0))
         # The data's own chain (never the persistent ones: validation must not move them).

@@ -55,10 +55,12 @@ def can_resume_exactly(model, x, fit_kwargs):
     return not isinstance(x, tf.data.Dataset) or int(x.cardinality()) > 0
 
 
-def as_dataset(model, x, y, batch_size, shuffle):
-    """Arrays ``x`` (and labels ``y``) as a batched dataset, reshuffled every epoch in an order
-    fixed by ``model.seed``."""
-    elements = x if y is None else (x, y)
+def as_dataset(model, x, y, batch_size, shuffle, sample_weight=None):
+    """Arrays ``x`` (and labels ``y``, sample weights) as a batched dataset of ``x``, ``(x,
+    y)`` or ``(x, y, sample_weight)`` (``y`` may be None there), reshuffled every epoch in an
+    order fixed by ``model.seed``."""
+    elements = (x, y, sample_weight) if sample_weight is not None else x if y is None \
+        else (x, y)
     data = tf.data.Dataset.from_tensor_slices(elements)
     if shuffle:
         data = data.shuffle(len(x), seed=model.seed, reshuffle_each_iteration=True)

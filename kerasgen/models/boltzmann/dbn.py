@@ -50,10 +50,15 @@ from kerasgen.utils import validation as val
 from kerasgen.utils.noise import StatelessNoise, step_seed
 
 
-def _as_arrays(x, name):
-    """Images from an array or a (batched) dataset of images or (images, labels)."""
+def _as_arrays(model, x, name):
+    """Images from an array or a (batched) dataset of images or (images, labels); sample
+    weights in the batches are refused (`DBN.sample_weight_refusal`)."""
     if isinstance(x, tf.data.Dataset):
-        batches = [np.asarray(unpack(batch)[0]) for batch in x]
+        batches = []
+        for batch in x:
+            images, _, weights = unpack(batch)
+            model.check_sample_weight(weights, None, name=f"{name} sample_weight")
+            batches.append(np.asarray(images))
         if not batches:
             val.fail(name, "an empty dataset", "at least one batch of images")
         return np.concatenate(batches)
@@ -69,6 +74,9 @@ class DBN(GenerativeModel):
         cd_steps, persistent, num_chains: every RBM's training (see `RBM`).
         image_shape, num_levels, seed: see `GenerativeModel` (no labels).
     """
+
+    sample_weight_refusal = (
+        "a DBN trains each layer by contrastive divergence, which does not weight examples")
 
     def __init__(self, hidden_units=(64, 32), cd_steps=1, persistent=False, num_chains=100,
                  **kwargs):
@@ -135,12 +143,14 @@ class DBN(GenerativeModel):
         directed weights are set from the RBMs (R_l = W_l, G_l = W_l^T). Other keyword
         arguments go to each RBM's ``fit``. Returns a History whose keys are prefixed
         ``rbm_{l}_``; ``loss`` is the top RBM's."""
-        images = self.check_images(_as_arrays(x, "x"), "x")
+        self.check_weight_arguments(kwargs)
+        images = self.check_images(_as_arrays(self, x, "x"), "x")
         validation = None
         if validation_data is not None:
-            vx = validation_data[0] if isinstance(validation_data, (tuple, list)) \
-                else validation_data
-            validation = self.check_images(_as_arrays(vx, "validation_data"),
+            vx, _, vw = unpack(validation_data) if isinstance(validation_data, (tuple, list)) \
+                else (validation_data, None, None)
+            self.check_sample_weight(vw, None, name="validation_data sample_weight")
+            validation = self.check_images(_as_arrays(self, vx, "validation_data"),
                                            "validation_data")
         history = keras.callbacks.History()
         history.history, history.epoch = {}, []
@@ -190,7 +200,7 @@ class DBN(GenerativeModel):
         """Up-down fine-tuning (module docstring) for ``epochs`` passes over ``images``;
         returns the mean top-RBM free-energy gap per epoch. ``seed`` fixes this call's batch
         order and noise (None: fresh ones)."""
-        images = self.check_images(_as_arrays(images, "images"), "images")
+        images = self.check_images(_as_arrays(self, images, "images"), "images")
         epochs = val.check_positive_int("epochs", epochs)
         batch_size = val.check_positive_int("batch_size", batch_size)
         learning_rate = val.check_positive_float("learning_rate", learning_rate)
