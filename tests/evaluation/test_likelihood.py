@@ -66,7 +66,7 @@ def test_elbo_does_not_depend_on_k_in_expectation(vae, test_images):
 
 
 def test_bound_increases_with_k(vae, test_images):
-    seeds = range(8)
+    seeds = range(16)
     bounds = {k: _mean_over_seeds(vae, test_images, k, seeds).mean(1) for k in (1, 10, 100)}
     for low, high in ((1, 10), (10, 100)):
         difference = bounds[high] - bounds[low]                 # paired by seed
