@@ -317,9 +317,12 @@ def cmd_evaluate(args):
     options = run.get("data_options", {}) if name == run.get("data") else {}
     images, labels = data.load_arrays(name, "test", data_dir=data_dir,
                                       max_examples=args.max_examples, **options)
+    # Every family's report declares its options; each gets those of these it accepts.
+    offered = dict(importance_samples=args.importance_samples, seed=0, dataset=name,
+                   data_dir=data_dir)
+    accepted = inspect.signature(model.evaluation_report).parameters
     report = model.evaluation_report(images, labels if model.is_conditional else None,
-                                     importance_samples=args.importance_samples, seed=0,
-                                     dataset=name, data_dir=data_dir)
+                                     **{k: v for k, v in offered.items() if k in accepted})
     print(json.dumps({"data": name, "split": "test", **report}))
 
 

@@ -7,13 +7,17 @@
 - the config every family extends (``image_shape``, ``num_levels``, ``num_classes``, ``seed``,
   and the ``format_version`` that `kerasgen.models.load_model` checks);
 - ``serving_endpoints()`` / ``tflite_endpoints()``: the one place a model names what it exports,
-  read by ``kerasgen.export`` for every family alike.
+  read by ``kerasgen.export`` for every family alike;
+- ``evaluation_report(images, labels=None, ...)``: each family's test metrics, its options
+  declared as keyword parameters and checked by `strict_options` (a misspelt one is refused).
 
 A family combines it with one training style from `kerasgen.training` (a mixin placed first:
 ``class GAN(AdversarialTraining, GenerativeModel)``), which gives ``train_step`` and
 ``test_step``; the styles sit below the models and never import them.
 """
 
+import functools
+import inspect
 import math
 import numbers
 
@@ -31,6 +35,31 @@ from kerasgen.utils import validation as v
 # change to a config would be misread by an older kerasgen: `kerasgen.models.load_model` refuses
 # files of a larger version. Files written before it existed count as version 1.
 FORMAT_VERSION = 1
+
+
+def strict_options(report):
+    """Decorator of a family's ``evaluation_report``, whose options are its explicit keyword
+    parameters (no ``**kwargs``): an unknown keyword, a misspelt option, is a ``ValueError``
+    naming it and listing the accepted ones. The signature stays readable with
+    ``inspect.signature``, so a generic caller (``kerasgen evaluate``) passes only the options
+    a report accepts."""
+    parameters = list(inspect.signature(report).parameters.values())[1:]  # after self
+    if any(p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) for p in parameters):
+        raise TypeError(f"{report.__qualname__} must declare its options as explicit keyword "
+                        "parameters (no *args or **kwargs)")
+    accepted = [p.name for p in parameters]
+
+    @functools.wraps(report)
+    def checked(self, *args, **options):
+        unknown = [name for name in options if name not in accepted]
+        if unknown:
+            where = f"{type(self).__name__}.{report.__name__}"
+            value = repr(options[unknown[0]])
+            v.fail(unknown[0], f"{unknown[0]}={value if len(value) <= 60 else '...'}, which "
+                   f"{where} does not take", f"an option of {where} ({', '.join(accepted)})")
+        return report(self, *args, **options)
+
+    return checked
 
 
 def _one_replica(value):

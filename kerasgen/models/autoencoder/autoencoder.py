@@ -31,6 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data import transforms
+from kerasgen.models.base import strict_options
 from kerasgen.models.networked import EncoderDecoderModel
 from kerasgen.utils import noise
 from kerasgen.utils import validation as v
@@ -108,7 +109,8 @@ class Autoencoder(EncoderDecoderModel):
         """Mean reconstruction MSE over `images` (pixels in [0, 1])."""
         return float(np.mean(self.anomaly_score(images)))
 
-    def evaluation_report(self, images, labels=None, **unused):
+    @strict_options
+    def evaluation_report(self, images, labels=None):
         """Test metrics (``kerasgen evaluate``): ``reconstruction_mse`` (pixels in [0, 1])."""
         return {"reconstruction_mse": self.reconstruction_error(images),
                 "num_examples": int(len(images))}

@@ -28,7 +28,7 @@ import tensorflow as tf
 from kerasgen.data import transforms
 from kerasgen.distributions import BernoulliHead, Categorical, DiscretizedLogisticMixture
 from kerasgen.evaluation.likelihood import nats_to_bits_per_dim
-from kerasgen.models.base import GenerativeModel
+from kerasgen.models.base import GenerativeModel, strict_options
 from kerasgen.sampling.autoregressive import NaiveStepper, sample_pixels
 from kerasgen.training.maximum_likelihood import MaximumLikelihoodTraining
 from kerasgen.utils import validation as v
@@ -245,7 +245,8 @@ class AutoregressiveImageModel(MaximumLikelihoodTraining, GenerativeModel):
     def _draw_graph(self, uniforms, labels, temperature, cached, known=None, known_mask=None):
         return self._draw(uniforms, labels, temperature, cached, known, known_mask)
 
-    def evaluation_report(self, images, labels=None, seed=0, **unused):
+    @strict_options
+    def evaluation_report(self, images, labels=None, seed=0):
         """``nll_nats`` and ``bits_per_dim`` of the test images (exact)."""
         nll = -self.log_prob(images, labels,
                              binarization_seed=seed if self.likelihood == "bernoulli" else None)

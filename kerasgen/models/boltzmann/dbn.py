@@ -40,7 +40,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasgen.models.base import GenerativeModel
+from kerasgen.models.base import GenerativeModel, strict_options
 from kerasgen.models.boltzmann.chains import check_chain_request, sample_endpoints
 from kerasgen.models.boltzmann.rbm import RBM
 from kerasgen.training import resume
@@ -307,7 +307,8 @@ class DBN(GenerativeModel):
         top_visible = ([v] + self._up_pass(v)[:-1])[-1]
         return tf.reduce_sum(tf.square(v - self._down_pass(top_visible)), axis=-1)
 
-    def evaluation_report(self, images, labels=None, **unused):
+    @strict_options
+    def evaluation_report(self, images, labels=None):
         """The mean `reconstruction_error` of ``images`` (a DBN has no tractable
         likelihood here)."""
         images = self.check_images(images)

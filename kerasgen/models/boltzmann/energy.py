@@ -36,7 +36,7 @@ import keras
 import tensorflow as tf
 
 from kerasgen.data import transforms
-from kerasgen.models.base import GenerativeModel
+from kerasgen.models.base import GenerativeModel, strict_options
 from kerasgen.models.boltzmann.chains import (
     START_STEP,
     check_chain_request,
@@ -169,7 +169,8 @@ class EnergyModel(ContrastiveDivergenceTraining, GenerativeModel):
         """E(x) of integer images (the Keras forward pass)."""
         return self.energy_of(transforms.scale_to_unit(images, self.num_levels))
 
-    def evaluation_report(self, images, labels=None, **unused):
+    @strict_options
+    def evaluation_report(self, images, labels=None):
         """Mean energy of the test images and of the model's own samples (equal energies
         mean the sampler reaches where the data is)."""
         images = self.check_images(images)

@@ -37,7 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data import transforms
-from kerasgen.models.base import GenerativeModel
+from kerasgen.models.base import GenerativeModel, strict_options
 from kerasgen.models.boltzmann.chains import (
     START_STEP,
     check_chain_request,
@@ -169,7 +169,8 @@ class BoltzmannMachine(ContrastiveDivergenceTraining, GenerativeModel):
         return tf.reshape(states[:, :self.num_dims] * (self.num_levels - 1),
                           [-1, *self.image_shape])
 
-    def evaluation_report(self, images, labels=None, **unused):
+    @strict_options
+    def evaluation_report(self, images, labels=None):
         images = self.check_images(images)
         report = {"num_examples": int(len(images))}
         if self.num_units <= MAX_ENUMERATED_UNITS:

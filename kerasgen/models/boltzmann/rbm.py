@@ -52,7 +52,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data import transforms
-from kerasgen.models.base import GenerativeModel
+from kerasgen.models.base import GenerativeModel, strict_options
 from kerasgen.models.boltzmann.chains import (
     START_STEP,
     check_chain_request,
@@ -294,8 +294,9 @@ class RBM(ContrastiveDivergenceTraining, GenerativeModel):
         """F(v) of integer images (the Keras forward pass)."""
         return self.energy_of(self.visible_units(images))
 
+    @strict_options
     def evaluation_report(self, images, labels=None, importance_samples=100, seed=0,
-                          num_betas=14500, dataset=None, data_dir=None, **unused):
+                          num_betas=14500, dataset=None, data_dir=None):
         """Test log-likelihood with log Z from AIS (``importance_samples`` chains, base rate
         from the training split of ``dataset``), its interval, pseudo-likelihood
         (Bernoulli units) and reconstruction error, as a JSON-ready dict. Bernoulli units

@@ -39,7 +39,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data import transforms
-from kerasgen.models.base import GenerativeModel
+from kerasgen.models.base import GenerativeModel, strict_options
 from kerasgen.networks import NETWORK_KINDS, NORMALIZATIONS, build_decoder, build_encoder
 from kerasgen.networks import given_or_built
 from kerasgen.training.adversarial import AdversarialTraining
@@ -277,8 +277,9 @@ class GAN(AdversarialTraining, GenerativeModel):
         images = self.check_images(images)
         return self._discriminate(images, self.check_labels(labels, len(images))).numpy()
 
+    @strict_options
     def evaluation_report(self, images, labels=None, seed=0, classifier=None, dataset=None,
-                          data_dir=None, **unused):
+                          data_dir=None):
         """Test metrics (``kerasgen evaluate``): discriminator scores of the test images and
         of as many samples, and with a `kerasgen.evaluation.Classifier` (or the `dataset`
         whose cached classifier to use) the sample-quality metrics: Frechet and kernel

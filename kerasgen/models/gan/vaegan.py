@@ -37,6 +37,7 @@ from kerasgen.distributions.latent import (
     kl_to_standard_normal,
     reparameterized_sample,
 )
+from kerasgen.models.base import strict_options
 from kerasgen.models.gan.gan import GAN, nonnegative_weight
 from kerasgen.models.networked import CodecAPI
 from kerasgen.networks import build_encoder, given_or_built
@@ -122,9 +123,12 @@ class VAEGAN(CodecAPI, GAN):
     def _decode(self, latents, labels=None):
         return self._generate(latents, labels)
 
-    def evaluation_report(self, images, labels=None, **kwargs):
+    @strict_options
+    def evaluation_report(self, images, labels=None, seed=0, classifier=None, dataset=None,
+                          data_dir=None):
         """The GAN metrics plus ``reconstruction_mse`` (pixels in [0, 1])."""
-        report = super().evaluation_report(images, labels, **kwargs)
+        report = super().evaluation_report(images, labels, seed=seed, classifier=classifier,
+                                           dataset=dataset, data_dir=data_dir)
         images = self.check_images(images)
         report["reconstruction_mse"] = self.reconstruction_mse(
             images, self.check_labels(labels, len(images)))

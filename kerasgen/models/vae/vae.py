@@ -42,6 +42,7 @@ from kerasgen.distributions.latent import (
 )
 from kerasgen.distributions.latent import standard_normal
 from kerasgen.evaluation.likelihood import evaluate_log_likelihood, likelihood_metrics
+from kerasgen.models.base import strict_options
 from kerasgen.models.networked import EncoderDecoderModel
 from kerasgen.utils import validation as v
 from kerasgen.utils.noise import SALT_BINARIZE, SALT_LATENT, fixed_seed
@@ -182,8 +183,8 @@ class VAE(EncoderDecoderModel):
         """Negative log-likelihood bound: higher means less like the training data."""
         return -self.log_prob(images, labels, num_samples=num_samples)
 
-    def evaluation_report(self, images, labels=None, importance_samples=1000, seed=0,
-                          **unused):
+    @strict_options
+    def evaluation_report(self, images, labels=None, importance_samples=1000, seed=0):
         """Test metrics (``kerasgen evaluate``): ``nll_nats`` (importance-weighted),
         ``elbo_nats``, ``bits_per_dim`` and ``reconstruction_mse`` (pixels in [0, 1])."""
         v.check_positive_int("importance_samples", importance_samples)

@@ -48,7 +48,7 @@ from kerasgen.data import audio as audio_data
 from kerasgen.data import transforms
 from kerasgen.distributions import Categorical, DiscretizedLogisticMixture
 from kerasgen.core.endpoints import Endpoint
-from kerasgen.models.base import GenerativeModel
+from kerasgen.models.base import GenerativeModel, strict_options
 from kerasgen.models.wavenet.network import WaveNetNetwork
 from kerasgen.sampling.sequence import (
     CachedWaveStepper,
@@ -346,7 +346,8 @@ class WaveNet(MaximumLikelihoodTraining, GenerativeModel):
             NaiveWaveStepper(self.network, condition, local)
         return generate(stepper, self.head, uniforms, self.to_units, temperature, prime)
 
-    def evaluation_report(self, audio, labels=None, **unused):
+    @strict_options
+    def evaluation_report(self, audio, labels=None):
         nll = -self.log_prob(audio, labels)
         length = np.asarray(audio).shape[1]
         return {"nll_nats": float(np.mean(nll)),
