@@ -31,7 +31,7 @@ RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 DEFAULT_DIR = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "emoji"
 
 
-def images_per_second(make_dataset, batch_size, passes):
+def images_per_second(make_dataset, passes):
     """Median images/s over `passes` whole passes of a fresh-iterator dataset."""
     rates = []
     for _ in range(passes):
@@ -62,8 +62,8 @@ def main():
     cached = kerasgen.data.load("folder", **options)
     for _ in cached:  # fill the in-memory cache, as a first epoch does
         pass
-    cached_rate = images_per_second(lambda: cached, args.batch_size, args.passes)
-    decoding_rate = images_per_second(lambda: _uncached(args), args.batch_size, args.passes)
+    cached_rate = images_per_second(lambda: cached, args.passes)
+    decoding_rate = images_per_second(lambda: _uncached(args), args.passes)
 
     model = create_model("dcgan", info)
     model.compile_with_defaults()
