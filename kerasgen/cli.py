@@ -11,7 +11,9 @@
 
 A training run directory holds ``model.keras``, ``samples.png`` (or ``reconstructions.png``),
 ``run.json``, the TF Serving versions ``<N>/`` and ``model.tflite``; the directory itself is a
-TF Serving ``model_base_path``. Bad arguments exit with status 2 and one line on stderr; a run
+TF Serving ``model_base_path``. What depends on the kind of data lives in one module per kind
+(`kerasgen.cli_images`, `kerasgen.cli_audio`), picked by the kind a family declares. Bad
+arguments exit with status 2 and one line on stderr; a run
 whose losses turn non-finite is rolled back (at most ROLLBACK_EVERY steps), saved unexported,
 and exits with status 1 and one line naming the loss.
 """
@@ -19,7 +21,6 @@ and exits with status 1 and one line naming the loss.
 import argparse
 import ast
 import contextlib
-import inspect
 import json
 import os
 import pathlib
@@ -27,11 +28,9 @@ import shutil
 import sys
 import time
 
+from kerasgen.cli_errors import UsageError
+
 ROLLBACK_EVERY = 50  # steps between the NaN guard's host copies of the weights
-
-
-class UsageError(ValueError):
-    pass
 
 
 class TrainingDiverged(RuntimeError):
@@ -65,23 +64,11 @@ def _run_dir(path):
     return path.resolve()  # "." names its folder (the export's model name)
 
 
-def _image_dataset(name):
-    """Check that ``--data`` `name` names image data (a one-line error naming ``--data``)."""
-    from kerasgen import data
+def _side(data_kind):
+    """The command-line module of a kind of data: `kerasgen.cli_images` or `cli_audio`."""
+    from kerasgen import cli_audio, cli_images
 
-    if not data.is_image_dataset(name):
-        raise UsageError(f"`--data` must be one of {', '.join(data.list_datasets())}, folder "
-                         "(with --data-dir) or tfds:NAME for an image model (spoken_digit or "
-                         f"wav for wavenet); received {name!r}.")
-    return name
-
-
-def _image_options(args):
-    """The reading options of a folder or TFDS dataset given on the command line (only those
-    given: the built-in datasets take none)."""
-    options = {"image_size": args.image_size, "channels": args.channels,
-               "aspect_ratio": args.aspect_ratio}
-    return {key: value for key, value in options.items() if value is not None}
+    return {"images": cli_images, "audio": cli_audio}[data_kind]
 
 
 def _data_label(args):
@@ -114,20 +101,6 @@ def _load_run(path):
     return model, run
 
 
-def _write_preview(model, directory, images, seed=0, num=64):
-    from kerasgen.utils.images import save_image_grid
-
-    if hasattr(model, "sample"):
-        sample_labels = [i % model.num_classes for i in range(num)] if model.is_conditional \
-            else None
-        grid = model.sample(num, seed=seed, labels=sample_labels)
-        return save_image_grid(grid, directory / "samples.png", model.num_levels, columns=8)
-    batch = images[:num]
-    pairs = [x for pair in zip(batch, model.reconstruct(batch).numpy()) for x in pair]
-    return save_image_grid(pairs, directory / "reconstructions.png", model.num_levels,
-                           columns=16)
-
-
 def _export(model, directory, name, fmt, version):
     from kerasgen.export import export_serving, export_tflite
 
@@ -143,70 +116,22 @@ def _export(model, directory, name, fmt, version):
 
 
 def cmd_train(args):
-    from kerasgen import cli_audio
-    from kerasgen.models.registry import MODELS
-
+    from kerasgen.models.registry import check_model_name, create_model
     from kerasgen.training.distribute import make_strategy
 
+    preset = check_model_name(args.model)
+    side = _side(preset.data_kind)
+    side.check_data(args.data)
     _check_run_name(args)
     strategy = make_strategy(args.strategy)  # before any other TensorFlow work
     with strategy.scope() if strategy else contextlib.nullcontext():
-        if cli_audio.is_audio(args.data) or getattr(MODELS.get(args.model), "audio", False):
-            model, train, test, preview = _audio_run(args)
-        else:
-            model, train, test, preview = _image_run(args)
+        model = create_model(args.model, side.dataset_info(args), _parse_set(args.set))
+        train, test, preview = side.datasets(args, model)
         model.compile_with_defaults(args.learning_rate)
-    _fit_and_write(args, model, train, test, preview)
+    _fit_and_write(args, model, train, test, preview, side.data_options(args))
 
 
-def _image_run(args):
-    """Model, train and test datasets and the preview writer of an image run."""
-    from kerasgen import data
-    from kerasgen.models.registry import create_model
-
-    options = _image_options(args)
-    info = data.dataset_info(_image_dataset(args.data), args.data_dir, **options)
-    model = create_model(args.model, info, _parse_set(args.set))
-    train = data.load(args.data, "train", data_dir=args.data_dir, batch_size=args.batch_size,
-                      max_examples=args.max_examples, seed=args.seed, **options)
-    test_images, _ = data.load_arrays(args.data, "test", data_dir=args.data_dir,
-                                      max_examples=args.max_examples, **options)
-    test = data.load(args.data, "test", data_dir=args.data_dir, batch_size=args.batch_size,
-                     max_examples=args.max_examples, **options) if len(test_images) else None
-
-    def preview(directory):
-        return {"preview": str(_write_preview(model, directory, test_images, seed=args.seed))}
-
-    return model, train, test, preview
-
-
-def _audio_run(args):
-    """The same for audio models: windows of the recordings, WAV files as the preview."""
-    from kerasgen import cli_audio
-    from kerasgen.models.registry import MODELS
-
-    if not getattr(MODELS.get(args.model), "audio", False):
-        raise UsageError(f"`--data` {args.data} is audio; received model {args.model!r}, "
-                         "expected an audio model (wavenet)")
-    if not cli_audio.is_audio(args.data):
-        raise UsageError(f"`--data` must be spoken_digit or wav for {args.model}; received "
-                         f"{args.data!r}.")
-    model = cli_audio.create(args.model, args.data, args.data_dir, _parse_set(args.set))
-    train = cli_audio.windows(model, args.data, "train", args.data_dir, args.batch_size,
-                              args.max_examples, args.seed)
-    test = cli_audio.windows(model, args.data, "test", args.data_dir, args.batch_size,
-                             args.max_examples)
-
-    def preview(directory):
-        if model.local_condition:
-            return {"wav_files": []}
-        return {"wav_files": cli_audio.write_samples(model, directory / "samples",
-                                                     model.num_classes or 4, args.seed)}
-
-    return model, train, test, preview
-
-
-def _fit_and_write(args, model, train, test, preview):
+def _fit_and_write(args, model, train, test, preview, data_options):
     """Train, then write model.keras, the preview, run.json and (unless --no-export) the
     TF Serving and TFLite exports under ``OUT/NAME``; print what was written as JSON."""
     import keras
@@ -246,7 +171,7 @@ def _fit_and_write(args, model, train, test, preview):
         return
     previews = preview(directory)
     run = {"model": args.model, "data": args.data, "data_dir": args.data_dir,
-           "data_options": _image_options(args),
+           "data_options": data_options,
            "epochs": len(history.epoch), "batch_size": args.batch_size,
            "train_seconds": round(seconds, 2), "overrides": _parse_set(args.set),
            "strategy": args.strategy,
@@ -258,12 +183,9 @@ def _fit_and_write(args, model, train, test, preview):
 
 
 def cmd_sample(args):
-    from kerasgen import cli_audio
-    from kerasgen.utils.images import save_image_grid
-
     directory = _run_dir(args.dir)
     model, _ = _load_run(directory)
-    if not hasattr(model, "sample"):
+    if not model.can_sample:
         raise UsageError(f"`DIR` holds a {type(model).__name__}, which has no prior to sample "
                          "from; use `kerasgen evaluate` or a VAE.")
     labels = None
@@ -274,56 +196,13 @@ def cmd_sample(args):
     elif args.labels:
         raise UsageError(f"`--labels` must be left out: `DIR` holds an unconditional "
                          f"{type(model).__name__}; received {args.labels}.")
-    if args.length is not None and not cli_audio.is_audio_model(model):
-        raise UsageError(f"`--length` is an option of audio models; `DIR` holds a "
-                         f"{type(model).__name__}; received {args.length}.")
-    if args.out:
-        from kerasgen.utils.validation import check_output_path
-
-        check_output_path("--out", args.out,
-                          kind="folder" if cli_audio.is_audio_model(model) else "file")
-    if cli_audio.is_audio_model(model):  # WAV files
-        out = pathlib.Path(args.out) if args.out else directory / f"samples_seed{args.seed}"
-        paths = cli_audio.write_samples(model, out, args.num, args.seed, args.length, labels,
-                                        1.0 if args.temperature is None else args.temperature)
-        print(json.dumps({"wav_files": paths}, indent=2))
-        return
-    options = {k: getattr(args, k) for k in ("temperature", "truncation")
-               if getattr(args, k) is not None}
-    accepted = inspect.signature(model.sample).parameters
-    for key in options:
-        if key not in accepted:
-            raise UsageError(f"`--{key}` is not an option of {type(model).__name__}.sample; "
-                             f"received {options[key]}.")
-    images = model.sample(args.num, seed=args.seed, labels=labels, **options)
-    out = pathlib.Path(args.out) if args.out else directory / f"samples_seed{args.seed}.png"
-    save_image_grid(images, out, model.num_levels)
-    print(str(out))
+    _side(model.data_kind.name).write_samples(model, args, directory, labels)
 
 
 def cmd_evaluate(args):
-    from kerasgen import cli_audio, data
-
     directory = _run_dir(args.dir)
     model, run = _load_run(directory)
-    if cli_audio.is_audio_model(model):
-        print(json.dumps(cli_audio.evaluate(model, run, args.data, args.data_dir,
-                                            args.max_examples)))
-        return
-    name = args.data or run.get("data", "digits")
-    _image_dataset(name)
-    data_dir = args.data_dir or run.get("data_dir") or os.environ.get("KERASGEN_DATA_DIR")
-    # The data of the run is read as it was trained on (size, channels, crop).
-    options = run.get("data_options", {}) if name == run.get("data") else {}
-    images, labels = data.load_arrays(name, "test", data_dir=data_dir,
-                                      max_examples=args.max_examples, **options)
-    # Every family's report declares its options; each gets those of these it accepts.
-    offered = dict(importance_samples=args.importance_samples, seed=0, dataset=name,
-                   data_dir=data_dir)
-    accepted = inspect.signature(model.evaluation_report).parameters
-    report = model.evaluation_report(images, labels if model.is_conditional else None,
-                                     **{k: v for k, v in offered.items() if k in accepted})
-    print(json.dumps({"data": name, "split": "test", **report}))
+    print(json.dumps(_side(model.data_kind.name).evaluate(model, run, args)))
 
 
 def cmd_export(args):
@@ -334,22 +213,17 @@ def cmd_export(args):
 
 
 def cmd_list(args):
-    from kerasgen import data
-    from kerasgen.models.registry import MODELS
+    from kerasgen.models.registry import FAMILIES
 
     print("models:")
-    for name, preset in sorted(MODELS.items()):
+    presets = [(name, preset) for family in FAMILIES.values()
+               for name, preset in family.presets.items()]
+    for name, preset in sorted(presets):
         print(f"  {name:24s} {preset.description}")
     print("datasets:")
-    for name in data.list_datasets():
-        print(f"  {name:24s} {data.dataset_info(name).description}")
-    for name in data.list_audio_datasets():
-        print(f"  {name:24s} {data.audio_dataset_info(name).description}")
-    print(f"  {'folder':24s} your own images: --data-dir DIR (one subfolder per class, or "
-          "flat), --image-size, --channels")
-    print(f"  {'tfds:NAME':24s} an image dataset TFDS has prepared on disk (--data-dir: its "
-          "data folder)")
-    print(f"  {'wav':24s} any folder of 16-bit PCM mono WAV files (--data-dir)")
+    for kind in ("images", "audio"):
+        for name, description in _side(kind).list_datasets():
+            print(f"  {name:24s} {description}")
 
 
 def _positive_int(text):

@@ -5,28 +5,54 @@
     kerasgen sample saved_models/wavenet-spoken_digit --num 10 --length 8000   # WAV files
     kerasgen evaluate saved_models/wavenet-spoken_digit                       # nats/sample
 
-``spoken_digit`` models are conditioned on the digit (``--labels`` picks them when sampling);
+`kerasgen.cli` picks this side for families that declare ``"audio"`` data (see
+`kerasgen.cli_images` for the functions every side offers). ``spoken_digit`` models are
+conditioned on the digit (``--labels`` picks them when sampling);
 ``wav`` models are unconditional, and the last tenth of the folder's files (sorted by name) is
 their test split. Training windows hold the receptive field plus
 `TARGET_LENGTH` samples; shorter recordings are left-padded with silence.
 """
 
+import json
 import pathlib
 
 import numpy as np
+
+from kerasgen.cli_errors import UsageError
 
 AUDIO_DATA = ("spoken_digit", "wav")
 TARGET_LENGTH = 1024
 
 
-def is_audio(data_name):
-    return data_name in AUDIO_DATA
+def check_data(name):
+    if name not in AUDIO_DATA:
+        raise UsageError(f"`--data` must be spoken_digit or wav (with --data-dir) for an audio "
+                         f"model; received {name!r}.")
+    return name
 
 
-def is_audio_model(model):
-    from kerasgen.models import WaveNet
+def data_options(args):
+    """Audio takes none of the image reading options."""
+    from kerasgen.cli_images import OPTION_FLAGS
 
-    return isinstance(model, WaveNet)
+    for key, flag in OPTION_FLAGS.items():
+        if getattr(args, key, None) is not None:
+            raise UsageError(f"`{flag}` is an option of image data; received "
+                             f"{getattr(args, key)!r} for audio model {args.model}.")
+    return {}
+
+
+def dataset_info(args):
+    """The `AudioDatasetInfo` of ``--data`` (a WAV folder's: its sample rate, no labels)."""
+    from kerasgen.data import audio
+
+    check_data(args.data)
+    data_options(args)
+    if args.data == "spoken_digit":
+        return audio.audio_dataset_info("spoken_digit")
+    _, _, rate = _clips(args.data, "train", args.data_dir, max_examples=1)
+    return audio.AudioDatasetInfo("wav", rate, 0, None, (),
+                                  f"WAV folder {args.data_dir} at {rate} Hz")
 
 
 def _clips(name, split, data_dir, max_examples=None):
@@ -48,14 +74,20 @@ def _clips(name, split, data_dir, max_examples=None):
     return clips[:count], None, folder.sample_rate
 
 
-def create(model_name, data_name, data_dir, overrides):
-    from kerasgen.models.registry import build_preset
+def datasets(args, model):
+    """Train and test windows of the recordings, and the preview writer (WAV files)."""
+    train = windows(model, args.data, "train", args.data_dir, args.batch_size,
+                    args.max_examples, args.seed)
+    test = windows(model, args.data, "test", args.data_dir, args.batch_size,
+                   args.max_examples)
 
-    _, _, rate = _clips(data_name, "train", data_dir, max_examples=1)
-    kwargs = {"sample_rate": rate}
-    if data_name == "spoken_digit":
-        kwargs["num_classes"] = 10  # conditioned on the digit
-    return build_preset(model_name, kwargs, overrides)
+    def preview(directory):
+        if model.local_condition:
+            return {"wav_files": []}
+        return {"wav_files": _write_wavs(model, directory / "samples",
+                                         model.num_classes or 4, args.seed)}
+
+    return train, test, preview
 
 
 def windows(model, name, split, data_dir, batch_size, max_examples=None, seed=0):
@@ -70,7 +102,22 @@ def windows(model, name, split, data_dir, batch_size, max_examples=None, seed=0)
                                batch_size=batch_size, shuffle=split == "train", seed=seed)
 
 
-def write_samples(model, directory, num, seed, length=None, labels=None, temperature=1.0):
+def write_samples(model, args, directory, labels):
+    """``kerasgen sample``: WAV files in ``--out`` (a folder); prints their paths."""
+    from kerasgen.utils.validation import check_output_path
+
+    if args.truncation is not None:
+        raise UsageError(f"`--truncation` is not an option of {type(model).__name__}.sample; "
+                         f"received {args.truncation}.")
+    if args.out:
+        check_output_path("--out", args.out, kind="folder")
+    out = pathlib.Path(args.out) if args.out else directory / f"samples_seed{args.seed}"
+    paths = _write_wavs(model, out, args.num, args.seed, args.length, labels,
+                        1.0 if args.temperature is None else args.temperature)
+    print(json.dumps({"wav_files": paths}, indent=2))
+
+
+def _write_wavs(model, directory, num, seed, length=None, labels=None, temperature=1.0):
     """WAV files ``directory/sample_{i}[_label{y}].wav``; returns their paths."""
     from kerasgen.data.audio import write_wav
 
@@ -92,12 +139,22 @@ def write_samples(model, directory, num, seed, length=None, labels=None, tempera
     return paths
 
 
-def evaluate(model, run, data_name=None, data_dir=None, max_examples=None):
+def evaluate(model, run, args):
     """Exact nats per sample over whole test recordings (silence before each)."""
     from kerasgen.evaluation.audio import recording_nats_per_sample
 
-    name = data_name or run.get("data", "spoken_digit")
-    data_dir = data_dir or run.get("data_dir")
-    clips, labels, _ = _clips(name, "test", data_dir, max_examples)
+    name = check_data(args.data or run.get("data", "spoken_digit"))
+    data_dir = args.data_dir or run.get("data_dir")
+    clips, labels, _ = _clips(name, "test", data_dir, args.max_examples)
     return {"data": name, "split": "test",
             **recording_nats_per_sample(model, clips, labels)}
+
+
+def list_datasets():
+    """``(name, description)`` of the audio data ``--data`` takes."""
+    from kerasgen import data
+
+    rows = [(name, data.audio_dataset_info(name).description)
+            for name in data.list_audio_datasets()]
+    rows.append(("wav", "any folder of 16-bit PCM mono WAV files (--data-dir)"))
+    return rows

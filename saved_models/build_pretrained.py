@@ -59,9 +59,7 @@ def reference_outputs(model):
     """Deterministic outputs of fixed inputs: codes and decoded images (autoencoders, VAEs),
     generated images and discriminator scores (GANs), log-likelihoods (autoregressive models
     and WaveNets), and samples for a fixed seed."""
-    from kerasgen.cli_audio import is_audio_model
-
-    if is_audio_model(model):
+    if model.data_kind.name == "audio":
         levels, labels = reference_audio(model)
         return {"log_prob": np.asarray(model.log_prob(levels, labels)),
                 "sample_seed0": np.asarray(model.sample(4, 400, seed=0, labels=labels))}
@@ -77,7 +75,7 @@ def reference_outputs(model):
     else:
         outputs = {"encode": np.asarray(model.encode(images, labels)),
                    "decode": np.asarray(model.decode(latents, labels))}
-    if hasattr(model, "sample"):
+    if model.can_sample:
         outputs["sample_seed0"] = np.asarray(model.sample(4, seed=0, labels=labels))
     return outputs
 

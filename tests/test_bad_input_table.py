@@ -6,8 +6,8 @@ the argument ``name`` as ``\\`name\\` must be <expected>; received <value>.`` (t
 `kerasgen.utils.validation.fail`), before any work starts. Command-line rows run
 ``kerasgen.cli.main`` in-process: exit status 2 and one line on stderr naming the option.
 
-Families are those of `kerasgen.models.registry.MODELS`, built once per module in tiny sizes
-(lazily, so ``-k`` runs build only what they use).
+Families are those of `kerasgen.models.registry.MODELS`, built once per module in the tiny
+sizes their declarations give (lazily, so ``-k`` runs build only what they use).
 """
 
 import dataclasses
@@ -28,41 +28,18 @@ from tests.helpers import dataset, digits
 
 # ---------------------------------------------------------------- tiny models
 
-TINY = {
-    "autoencoder": dict(latent_dim=4, hidden_units=(32,)),
-    "conv-autoencoder": dict(latent_dim=4, hidden_units=(), filters=(8,)),
-    "denoising-autoencoder": dict(latent_dim=4, hidden_units=(32,)),
-    "vae": dict(latent_dim=2, hidden_units=(32,)),
-    "conv-vae": dict(latent_dim=2, hidden_units=(), filters=(8,)),
-    "cvae": dict(latent_dim=2, hidden_units=(32,), num_classes=10),
-    "gan": dict(latent_dim=4, hidden_units=(32,), filters=(8, 16)),
-    "dcgan": dict(latent_dim=4, hidden_units=(32,), filters=(8, 16)),
-    "wgan": dict(latent_dim=4, hidden_units=(32,), filters=(8, 16)),
-    "wgan-gp": dict(latent_dim=4, hidden_units=(32,), filters=(8, 16)),
-    "cgan": dict(latent_dim=4, hidden_units=(32,), filters=(8, 16), num_classes=10),
-    "vae-gan": dict(latent_dim=4, hidden_units=(32,), filters=(8, 16)),
-    "began": dict(latent_dim=4, code_dim=8, hidden_units=(32,), filters=(8, 16)),
-    "pixelcnn": dict(filters=8, num_layers=1, first_kernel_size=3),
-    "pixelcnn++": dict(filters=8, num_resnet=1, num_hierarchies=2, num_mixtures=2,
-                       dropout=0.0),
-    "pixelrnn": dict(layer="row", hidden_units=4, num_layers=1, first_kernel_size=3),
-    "rbm": dict(hidden_units=8),
-    "gaussian-rbm": dict(hidden_units=8),
-    "dbn": dict(hidden_units=(8, 4)),
-    "boltzmann-machine": dict(hidden_units=2),
-    "ebm": dict(hidden_units=(16,), langevin_steps=2, buffer_size=16),
-    "wavenet": dict(residual_channels=8, skip_channels=8, layers_per_stack=3, stacks=1),
-}
-IMAGE_FAMILIES = [name for name in MODELS if not MODELS[name].audio]
-SAMPLERS = [name for name in MODELS if hasattr(MODELS[name].cls, "sample")]
+IMAGE_FAMILIES = [name for name in MODELS if MODELS[name].data_kind == "images"]
+SAMPLERS = [name for name in MODELS if MODELS[name].cls.can_sample]
 NUM_LEVELS = 17  # 8x8 digits, levels 0..16
 
 
 def make(family, **overrides):
     """A tiny model of registry `family` (8x8 digits for image models) with `overrides`."""
     preset = MODELS[family]
-    kwargs = {**preset.kwargs, **TINY[family]}
-    if not preset.audio:
+    kwargs = preset.tiny_kwargs()
+    if preset.conditional is True:
+        kwargs.update(num_classes=10)
+    if preset.data_kind == "images":
         kwargs.update(image_shape=(8, 8, 1), num_levels=NUM_LEVELS)
     return preset.cls(**{**kwargs, **overrides})
 
@@ -211,7 +188,7 @@ for family in IMAGE_FAMILIES:
     for arg, value in GENERIC_CONSTRUCTOR:
         add(f"{family}-init-{arg}={value!r}",
             lambda ctx, f=family, a=arg, x=value: make(f, **{a: x}), arg)
-    if MODELS[family].conditional:
+    if MODELS[family].conditional is True:
         for value in (None, 0, 2.5):
             add(f"{family}-init-num_classes={value!r}",
                 lambda ctx, f=family, x=value: make(f, num_classes=x), "num_classes")
@@ -359,7 +336,7 @@ add("wavenet-classes-fit-labels out of range",
 
 def sample_call(family, num_samples=2, **kwargs):
     """``sample`` of `family` (WaveNet: 8 samples long) with valid labels unless given."""
-    conditional = family in MODELS and MODELS[family].conditional
+    conditional = family in MODELS and MODELS[family].conditional is True
     if conditional and "labels" not in kwargs:
         kwargs["labels"] = [1, 2]
     if family.startswith("wavenet"):
@@ -373,7 +350,7 @@ for family in SAMPLERS:
             "num_samples")
     for value in ("x", 1.5):
         add(f"{family}-sample-seed={value!r}", sample_call(family, seed=value), "seed")
-    if MODELS[family].conditional:
+    if MODELS[family].conditional is True:
         for what, value in (("missing", None), ("too few", [1]), ("out of range", [1, 10]),
                             ("negative", [-1, 2]), ("2-D", [[1], [2]]),
                             ("strings", ["a", "b"])):
@@ -941,6 +918,5 @@ def test_every_family_is_in_the_table():
         ids = [case.id for case in CASES if case.id.startswith(f"{family}-")]
         assert any("-init-" in i for i in ids), family
         assert any("-fit-" in i for i in ids), family
-        if hasattr(MODELS[family].cls, "sample"):
+        if MODELS[family].cls.can_sample:
             assert any("-sample-" in i for i in ids), family
-    assert all(family in TINY for family in MODELS)

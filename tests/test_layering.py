@@ -1,8 +1,8 @@
 """No kerasgen module imports from a layer above its own.
 
 `LAYERS` is the one statement of the order, lowest first. A module's layer is its package
-under ``kerasgen/`` (``kerasgen.models.gan.gan`` is in ``models``); ``cli.py`` and
-``cli_audio.py`` are ``cli``. A module may import its own layer and any layer below it, never
+under ``kerasgen/`` (``kerasgen.models.gan.gan`` is in ``models``); ``cli.py`` and the
+``cli_*.py`` modules are ``cli``. A module may import its own layer and any layer below it, never
 one above: the training styles are mixins below the models (as Keras' ``Trainer`` sits below
 ``Model``), the evaluation code is read by the models, and the export code reads the models'
 endpoints (`kerasgen.core.Endpoint`) without being imported by them.
@@ -34,7 +34,8 @@ LAYERS = (
     "export",         # SavedModel + TF Serving repository, TFLite
     "cli",            # the kerasgen command
 )
-TOP_MODULES = {"cli": "cli", "cli_audio": "cli"}  # kerasgen/<name>.py -> layer
+# kerasgen/<name>.py -> layer
+TOP_MODULES = {"cli": "cli", "cli_audio": "cli", "cli_images": "cli", "cli_errors": "cli"}
 ROOT = "kerasgen"  # the public API: above every layer
 
 

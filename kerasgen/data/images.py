@@ -61,6 +61,12 @@ class ImageDatasetInfo:
     description: str
     class_names: tuple = ()
 
+    data_kind = "images"  # the kind of example (`kerasgen.core.kinds.Images`)
+
+    def model_kwargs(self):
+        """What a model of these images is built with (``num_classes`` aside)."""
+        return {"image_shape": tuple(self.image_shape), "num_levels": self.num_levels}
+
 
 IMAGE_DATASETS = {
     "digits": ImageDatasetInfo(

@@ -1,6 +1,7 @@
 """Model families. Each family adds architecture and loss on top of a shared training style."""
 
 from kerasgen.models.autoencoder import Autoencoder, ConvAutoencoder, DenoisingAutoencoder
+from kerasgen.models.base import GenerativeModel, ImageGenerativeModel
 from kerasgen.models.networked import EncoderDecoderModel
 from kerasgen.models.vae import VAE, ConditionalVAE
 from kerasgen.models.gan import BEGAN, GAN, VAEGAN, ConditionalGAN

@@ -1,10 +1,14 @@
-"""`GenerativeModel`: what every kerasgen model shares.
+"""`GenerativeModel`: what every kerasgen model shares; `ImageGenerativeModel`: the image families'.
 
-- the data contract: integer images ``[H, W, C]`` in ``[0, num_levels - 1]``, optional labels
+- the kind of example a model declares (``data_kind``, `kerasgen.core.kinds`): integer images
+  ``[H, W, C]`` in ``[0, num_levels - 1]`` (`ImageGenerativeModel`), audio levels ``[T, 1]``
+  (WaveNet); every input check and the data contract read it;
+- the data contract: batches of examples of that kind, optional labels
   and per-example sample weights (``(x, y, sample_weight)`` batches, ``fit(x,
   sample_weight=w)``), which the training style weights or refuses (`sample_weight_refusal`);
 - input checks that raise ``ValueError`` before any work (``fit`` checks the first batch);
-- the config every family extends (``image_shape``, ``num_levels``, ``num_classes``, ``seed``,
+- the config every family extends (``num_classes``, ``seed``, ``image_shape`` and ``num_levels``
+  for images,
   and the ``format_version`` that `kerasgen.models.load_model` checks);
 - ``serving_endpoints()`` / ``tflite_endpoints()``: the one place a model names what it exports,
   read by ``kerasgen.export`` for every family alike;
@@ -26,6 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.core.endpoints import Endpoint
+from kerasgen.core.kinds import Images
 from kerasgen.training import resume
 from kerasgen.training.batches import check_sample_weight, unpack
 from kerasgen.training.distribute import is_multi_worker
@@ -70,23 +75,24 @@ def _one_replica(value):
 
 
 class GenerativeModel(keras.Model):
-    """Base class of every kerasgen model.
+    """Base class of every kerasgen model, whatever kind of example it models.
+
+    A subclass declares `data_kind` (a `kerasgen.core.kinds` value: `Images`,
+    `AudioSequences`), which the input checks, ``fit``'s data contract, the command line and
+    the exports read; image families derive from `ImageGenerativeModel`, which declares
+    ``Images(image_shape, num_levels)``.
 
     Args:
-        image_shape: ``(height, width, channels)`` of the images.
-        num_levels: number of integer pixel values (17 for digits, 256 for 8-bit images).
         num_classes: number of label classes for conditional models, else None.
         seed: integer seed of every random draw made while training.
     """
 
-    def __init__(self, image_shape=(8, 8, 1), num_levels=17, num_classes=None, seed=0, **kwargs):
+    data_kind = None  # set by each subclass (an instance attribute, from its config)
+    can_sample = True  # False: no prior to sample from (autoencoders reconstruct instead)
+
+    def __init__(self, num_classes=None, seed=0, **kwargs):
         kwargs.pop("format_version", None)  # written by get_config, checked by load_model
         super().__init__(**kwargs)
-        self.image_shape = v.check_image_shape("image_shape", image_shape)
-        if isinstance(num_levels, bool) or not isinstance(num_levels, numbers.Integral) \
-                or num_levels < 2:
-            v.fail("num_levels", repr(num_levels), "an integer >= 2")
-        self.num_levels = int(num_levels)
         self.num_classes = None if num_classes is None else v.check_positive_int(
             "num_classes", num_classes)
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
@@ -119,30 +125,27 @@ class GenerativeModel(keras.Model):
 
     @property
     def example_rank(self):
-        """Rank of one example (without the batch axis): 3 for images."""
-        return len(self.image_shape)
+        """Rank of one example (without the batch axis): 3 for images, 2 for audio."""
+        return self.data_kind.rank
 
     @property
     def is_conditional(self):
         return self.num_classes is not None or self.condition_shape is not None
 
-    @property
-    def num_dims(self):
-        return int(np.prod(self.image_shape))
-
     def get_config(self):
         config = super().get_config()
-        config.update(image_shape=list(self.image_shape), num_levels=self.num_levels,
-                      num_classes=self.num_classes, seed=self.seed,
+        config.update(num_classes=self.num_classes, seed=self.seed,
                       format_version=FORMAT_VERSION)
         return config
 
     # ------------------------------------------------------------------ input checks
-    integer_images = False  # True: refuse non-integer pixels (discrete likelihoods)
+    integer_images = False  # True: refuse non-integer values (discrete likelihoods)
 
-    def check_images(self, images, name="images"):
-        return v.check_images(name, images, self.image_shape, self.num_levels,
-                              integers=self.integer_images)
+    def check_examples(self, examples, name=None):
+        """A batch of this model's examples, checked against its `data_kind` (a
+        ``ValueError`` naming `name` otherwise); float32."""
+        return self.data_kind.check(name or self.data_kind.input_name, examples,
+                                    integers=self.integer_images)
 
     def check_labels(self, labels, count, name="labels"):
         """Class labels ``[N]``, or condition maps ``[N, *condition_shape]`` for models
@@ -208,7 +211,7 @@ class GenerativeModel(keras.Model):
                        "(images, labels, sample_weight), labels None when there are none")
             first = next(iter(x.take(1)), None)
             if first is None:
-                v.fail(name, "an empty dataset", "at least one batch of images")
+                v.fail(name, "an empty dataset", f"at least one batch of {self.data_kind.name}")
             images, labels, weights = unpack(first)
             weights_name = f"{name} sample_weight"
             images, labels = np.asarray(images), None if labels is None else np.asarray(labels)
@@ -216,10 +219,10 @@ class GenerativeModel(keras.Model):
                 v.fail(name, f"unbatched elements of shape {images.shape}",
                        "a batched dataset (call .batch(batch_size))")
         elif x is None:
-            v.fail(name, "None", "images as an array or a tf.data.Dataset")
+            v.fail(name, "None", f"{self.data_kind.name} as an array or a tf.data.Dataset")
         else:
             images, labels = x, y
-        images = self.check_images(images, name)
+        images = self.check_examples(images, name)
         if self.is_conditional:  # unconditional models ignore the labels of (x, y) data
             self.check_labels(labels, len(images), name=f"{name} labels")
         self.check_sample_weight(weights, len(images), name=weights_name)
@@ -281,7 +284,7 @@ class GenerativeModel(keras.Model):
         """Keras' ``evaluate``; sample weights of arrays are checked (refused when the
         training does not weight examples) and kept without labels too."""
         if sample_weight is not None and not isinstance(x, tf.data.Dataset):
-            self.check_sample_weight(sample_weight, len(self.check_images(x, "x")))
+            self.check_sample_weight(sample_weight, len(self.check_examples(x, "x")))
             if y is None:
                 x, sample_weight = self._weighted_dataset(x, sample_weight,
                                                           kwargs.pop("batch_size", None)), None
@@ -319,3 +322,31 @@ class GenerativeModel(keras.Model):
     def tflite_endpoints(self):
         """Endpoints that convert with TFLite builtin ops (noise as input or builtin RNG)."""
         raise NotImplementedError(f"{type(self).__name__} defines no TFLite endpoints")
+
+
+class ImageGenerativeModel(GenerativeModel):
+    """Base class of the image families: examples are ``Images(image_shape, num_levels)``.
+
+    Args:
+        image_shape: ``(height, width, channels)`` of the images.
+        num_levels: number of integer pixel values (17 for digits, 256 for 8-bit images).
+        num_classes, seed: see `ImageGenerativeModel`.
+    """
+
+    def __init__(self, image_shape=(8, 8, 1), num_levels=17, num_classes=None, seed=0,
+                 **kwargs):
+        super().__init__(num_classes=num_classes, seed=seed, **kwargs)
+        self.data_kind = Images(image_shape, num_levels)
+        self.image_shape, self.num_levels = self.data_kind.shape, self.data_kind.num_levels
+
+    @property
+    def num_dims(self):
+        return int(np.prod(self.image_shape))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(image_shape=list(self.image_shape), num_levels=self.num_levels)
+        return config
+
+    def check_images(self, images, name="images"):
+        return self.check_examples(images, name)

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasgen.models.base import GenerativeModel
+from kerasgen.models.base import ImageGenerativeModel
 from kerasgen.networks import NETWORK_KINDS, build_decoder, build_encoder, given_or_built
 from kerasgen.training.maximum_likelihood import MaximumLikelihoodTraining
 from kerasgen.utils import validation as v
@@ -77,7 +77,7 @@ class CodecAPI:
         ]
 
 
-class EncoderDecoderModel(CodecAPI, MaximumLikelihoodTraining, GenerativeModel):
+class EncoderDecoderModel(CodecAPI, MaximumLikelihoodTraining, ImageGenerativeModel):
     """Base of models made of an encoder and a decoder network.
 
     Args:

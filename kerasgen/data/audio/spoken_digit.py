@@ -42,6 +42,12 @@ class AudioDatasetInfo:
     speakers: tuple
     description: str
 
+    data_kind = "audio"  # the kind of example (`kerasgen.core.kinds.AudioSequences`)
+
+    def model_kwargs(self):
+        """What a model of this audio is built with (``num_classes`` aside)."""
+        return {"sample_rate": self.sample_rate}
+
 
 AUDIO_DATASETS = {
     "spoken_digit": AudioDatasetInfo(

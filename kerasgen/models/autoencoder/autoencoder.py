@@ -51,6 +51,7 @@ class Autoencoder(EncoderDecoderModel):
     """
 
     loss_names = ("loss", "reconstruction_mse")
+    can_sample = False  # no prior: it reconstructs
 
     def __init__(self, latent_dim=32, loss="mse", encoder=None, decoder=None, **kwargs):
         if kwargs.get("num_classes") is not None:

@@ -28,7 +28,7 @@ import tensorflow as tf
 from kerasgen.data import transforms
 from kerasgen.distributions import BernoulliHead, Categorical, DiscretizedLogisticMixture
 from kerasgen.evaluation.likelihood import nats_to_bits_per_dim
-from kerasgen.models.base import GenerativeModel, strict_options
+from kerasgen.models.base import ImageGenerativeModel, strict_options
 from kerasgen.sampling.autoregressive import NaiveStepper, sample_pixels
 from kerasgen.training.maximum_likelihood import MaximumLikelihoodTraining
 from kerasgen.utils import validation as v
@@ -45,7 +45,7 @@ def make_head(name, num_levels, num_mixtures):
     return DiscretizedLogisticMixture(num_levels, num_mixtures)
 
 
-class AutoregressiveImageModel(MaximumLikelihoodTraining, GenerativeModel):
+class AutoregressiveImageModel(MaximumLikelihoodTraining, ImageGenerativeModel):
     """Base of models with an exact raster-order likelihood.
 
     Subclasses build ``self.network`` (a layer: network inputs [B, H, W, C] in [-1, 1] and a
@@ -55,7 +55,7 @@ class AutoregressiveImageModel(MaximumLikelihoodTraining, GenerativeModel):
     Args:
         likelihood: ``"categorical"``, ``"bernoulli"`` or ``"logistic_mixture"``.
         num_mixtures: mixture components of the logistic mixture head.
-        image_shape, num_levels, num_classes, seed: see `GenerativeModel`.
+        image_shape, num_levels, num_classes, seed: see `ImageGenerativeModel`.
     """
 
     loss_names = ("loss", "bits_per_dim")

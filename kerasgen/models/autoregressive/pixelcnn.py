@@ -151,7 +151,7 @@ class PixelCNN(AutoregressiveImageModel):
         num_layers: residual 3x3 mask-B layers after the first layer.
         first_kernel_size: odd size of the first (mask-A) layer, 7 in the paper.
         likelihood: ``"categorical"`` (a softmax over levels per channel) or ``"bernoulli"``.
-        image_shape, num_levels, num_classes, seed: see `GenerativeModel`.
+        image_shape, num_levels, num_classes, seed: see `ImageGenerativeModel`.
     """
 
     channel_sequential = True

@@ -178,7 +178,7 @@ class PixelCNNPlusPlus(AutoregressiveImageModel):
             ``sample(n, labels=maps)``, the ``labels`` input of the exports) and enters every
             gated block, average-pooled to the block's resolution. Exclusive with
             `num_classes`.
-        image_shape, num_levels, num_classes, seed: see `GenerativeModel`.
+        image_shape, num_levels, num_classes, seed: see `ImageGenerativeModel`.
     """
 
     has_cached_sampler = True

@@ -102,7 +102,7 @@ class PixelRNN(AutoregressiveImageModel):
         kernel_size: odd width of the Row LSTM's convolutions, 3 in the paper (the Diagonal
             BiLSTM's are 1 x 1 and 2 x 1 by construction).
         likelihood: ``"categorical"`` (a softmax over levels per channel) or ``"bernoulli"``.
-        image_shape, num_levels, num_classes, seed: see `GenerativeModel`.
+        image_shape, num_levels, num_classes, seed: see `ImageGenerativeModel`.
     """
 
     channel_sequential = True

@@ -40,7 +40,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasgen.models.base import GenerativeModel, strict_options
+from kerasgen.models.base import ImageGenerativeModel, strict_options
 from kerasgen.models.boltzmann.chains import check_chain_request, sample_endpoints
 from kerasgen.models.boltzmann.rbm import RBM
 from kerasgen.training import resume
@@ -66,13 +66,13 @@ def _as_arrays(model, x, name):
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class DBN(GenerativeModel):
+class DBN(ImageGenerativeModel):
     """A stack of RBMs (module docstring).
 
     Args:
         hidden_units: sizes of h_1 .. h_L (at least one).
         cd_steps, persistent, num_chains: every RBM's training (see `RBM`).
-        image_shape, num_levels, seed: see `GenerativeModel` (no labels).
+        image_shape, num_levels, seed: see `ImageGenerativeModel` (no labels).
     """
 
     sample_weight_refusal = (

@@ -36,7 +36,7 @@ import keras
 import tensorflow as tf
 
 from kerasgen.data import transforms
-from kerasgen.models.base import GenerativeModel, strict_options
+from kerasgen.models.base import ImageGenerativeModel, strict_options
 from kerasgen.models.boltzmann.chains import (
     START_STEP,
     check_chain_request,
@@ -51,7 +51,7 @@ from kerasgen.utils.replicas import gather_rows, global_rows
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class EnergyModel(ContrastiveDivergenceTraining, GenerativeModel):
+class EnergyModel(ContrastiveDivergenceTraining, ImageGenerativeModel):
     """Neural energy function with Langevin sampling (module docstring).
 
     Args:
@@ -62,7 +62,7 @@ class EnergyModel(ContrastiveDivergenceTraining, GenerativeModel):
         buffer_size: chains kept in the replay buffer.
         reinit: probability that a chain restarts from uniform noise.
         energy_l2: weight of the energy regularizer.
-        image_shape, num_levels, seed: see `GenerativeModel` (no labels).
+        image_shape, num_levels, seed: see `ImageGenerativeModel` (no labels).
     """
 
     def __init__(self, network="dense", hidden_units=(128, 128), filters=(16, 32),

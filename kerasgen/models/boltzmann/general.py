@@ -37,7 +37,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data import transforms
-from kerasgen.models.base import GenerativeModel, strict_options
+from kerasgen.models.base import ImageGenerativeModel, strict_options
 from kerasgen.models.boltzmann.chains import (
     START_STEP,
     check_chain_request,
@@ -53,14 +53,14 @@ MAX_ENUMERATED_UNITS = 20
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class BoltzmannMachine(ContrastiveDivergenceTraining, GenerativeModel):
+class BoltzmannMachine(ContrastiveDivergenceTraining, ImageGenerativeModel):
     """A fully connected Boltzmann machine (module docstring).
 
     Args:
         hidden_units: H (0: a visible-only Boltzmann machine).
         gibbs_steps: sequential sweeps of each phase per training step.
         num_chains: persistent chains of the free phase.
-        image_shape, num_levels, seed: see `GenerativeModel` (no labels).
+        image_shape, num_levels, seed: see `ImageGenerativeModel` (no labels).
     """
 
     def __init__(self, hidden_units=8, gibbs_steps=1, num_chains=100, **kwargs):

@@ -52,7 +52,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data import transforms
-from kerasgen.models.base import GenerativeModel, strict_options
+from kerasgen.models.base import ImageGenerativeModel, strict_options
 from kerasgen.models.boltzmann.chains import (
     START_STEP,
     check_chain_request,
@@ -67,7 +67,7 @@ VISIBLE_UNITS = ("bernoulli", "gaussian")
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class RBM(ContrastiveDivergenceTraining, GenerativeModel):
+class RBM(ContrastiveDivergenceTraining, ImageGenerativeModel):
     """Restricted Boltzmann machine (module docstring).
 
     Args:
@@ -76,7 +76,7 @@ class RBM(ContrastiveDivergenceTraining, GenerativeModel):
         cd_steps: k, Gibbs steps per negative sample.
         persistent: persistent CD (chains kept across batches) instead of CD-k from the data.
         num_chains: persistent chains (PCD only).
-        image_shape, num_levels, seed: see `GenerativeModel` (no labels).
+        image_shape, num_levels, seed: see `ImageGenerativeModel` (no labels).
     """
 
     monitor_names = ("reconstruction_error",)

@@ -39,7 +39,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.data import transforms
-from kerasgen.models.base import GenerativeModel, strict_options
+from kerasgen.models.base import ImageGenerativeModel, strict_options
 from kerasgen.networks import NETWORK_KINDS, NORMALIZATIONS, build_decoder, build_encoder
 from kerasgen.networks import given_or_built
 from kerasgen.training.adversarial import AdversarialTraining
@@ -73,7 +73,7 @@ def statistics_matching_term(real, fake):
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class GAN(AdversarialTraining, GenerativeModel):
+class GAN(AdversarialTraining, ImageGenerativeModel):
     """A generator/discriminator pair trained with one of the adversarial losses.
 
     Args:

@@ -61,7 +61,7 @@ class VAE(EncoderDecoderModel):
         scale_encoder_inputs: give the encoder `likelihood.network_inputs` (levels scaled to
             [0, 1] for the discretized logistic) rather than the raw targets. Files written
             before this option existed load with False, as they were trained.
-        image_shape, num_levels, num_classes, seed: see `GenerativeModel`.
+        image_shape, num_levels, num_classes, seed: see `ImageGenerativeModel`.
     """
 
     loss_names = ("loss", "reconstruction", "kl")

@@ -48,6 +48,7 @@ from kerasgen.data import audio as audio_data
 from kerasgen.data import transforms
 from kerasgen.distributions import Categorical, DiscretizedLogisticMixture
 from kerasgen.core.endpoints import Endpoint
+from kerasgen.core.kinds import AudioSequences
 from kerasgen.models.base import GenerativeModel, strict_options
 from kerasgen.models.wavenet.network import WaveNetNetwork
 from kerasgen.sampling.sequence import (
@@ -114,12 +115,15 @@ class WaveNet(MaximumLikelihoodTraining, GenerativeModel):
                  quantization_channels=256, num_mixtures=10, local_condition=None,
                  num_mels=20, upsample_factors=(8, 8), sample_rate=8000, num_classes=None,
                  seed=0, **kwargs):
-        kwargs.pop("image_shape", None)  # audio: levels [T, 1] of any length
-        kwargs.pop("num_levels", None)   # from the encoding
+        # Configs of kerasgen before data kinds held a placeholder image shape (1, 1, 1)
+        # and the encoding's levels: both are read from the encoding now.
+        kwargs.pop("image_shape", None)
+        kwargs.pop("num_levels", None)
         self.encoding = v.check_choice("encoding", encoding, ("mu_law", "pcm16"))
         levels = audio_data.encoding_num_levels(encoding, quantization_channels)
-        super().__init__(image_shape=(1, 1, 1), num_levels=levels, num_classes=num_classes,
-                         seed=seed, **kwargs)
+        super().__init__(num_classes=num_classes, seed=seed, **kwargs)
+        self.data_kind = AudioSequences(levels, sample_rate)
+        self.num_levels = levels
         self.quantization_channels = int(quantization_channels)
         self.residual_channels = v.check_positive_int("residual_channels", residual_channels)
         self.skip_channels = v.check_positive_int("skip_channels", skip_channels)
@@ -164,16 +168,12 @@ class WaveNet(MaximumLikelihoodTraining, GenerativeModel):
     def receptive_field(self):
         return self.network.receptive_field
 
-    example_rank = 2  # one example: levels [T, 1]
-
     @property
     def hop_length(self):
         return int(np.prod(self.upsample_factors))
 
     def get_config(self):
         config = super().get_config()
-        for key in ("image_shape", "num_levels"):
-            config.pop(key)
         config.update(residual_channels=self.residual_channels,
                       skip_channels=self.skip_channels, layers_per_stack=self.layers_per_stack,
                       stacks=self.stacks, kernel_size=self.kernel_size,
@@ -185,27 +185,6 @@ class WaveNet(MaximumLikelihoodTraining, GenerativeModel):
         return config
 
     # ------------------------------------------------------------------ data
-    def check_images(self, audio, name="audio"):
-        """Integer levels ``[B, T, 1]`` (or ``[B, T]``) in ``[0, num_levels)``; float32."""
-        array = v.as_array(name, audio, "audio levels [batch, samples, 1] (or [batch, samples])")
-        if array.ndim == 2:
-            array = array[..., None]
-        if array.ndim != 3 or array.shape[-1] != 1 or array.shape[0] == 0 \
-                or array.shape[1] == 0:
-            v.fail(name, f"an array of shape {array.shape}",
-                   "audio levels [batch, samples, 1] (or [batch, samples]), non-empty")
-        if not np.issubdtype(array.dtype, np.number):
-            v.fail(name, f"an array of dtype {array.dtype}", "integer audio levels")
-        if not np.all(np.isfinite(array)):
-            v.fail(name, "non-finite values", f"integer levels in [0, {self.num_levels - 1}]")
-        if np.any(np.mod(array, 1) != 0):
-            v.fail(name, "non-integer values", f"integer {self.encoding} levels (encode float "
-                   "audio with kerasgen.data.audio.encode_audio)")
-        if array.min() < 0 or array.max() >= self.num_levels:
-            v.fail(name, f"values in [{array.min()}, {array.max()}]",
-                   f"levels in [0, {self.num_levels - 1}]")
-        return array.astype(np.float32)
-
     def to_units(self, levels):
         """Levels -> [-1, 1], the network's input."""
         return transforms.scale_to_symmetric(levels, self.num_levels)
@@ -262,13 +241,13 @@ class WaveNet(MaximumLikelihoodTraining, GenerativeModel):
 
     def log_prob(self, audio, labels=None, features=None):
         """log p(x) in nats per clip (generation starts from the same state): ``[B]``."""
-        audio = self.check_images(audio)
+        audio = self.check_examples(audio)
         labels = self.check_labels(labels, len(audio))
         features = self._check_features(features, len(audio), audio.shape[1])
         return tf.reduce_sum(self._per_sample_log_prob(audio, labels, features), axis=1).numpy()
 
     def nats_per_sample(self, audio, labels=None, features=None):
-        audio = self.check_images(audio)
+        audio = self.check_examples(audio)
         return -self.log_prob(audio, labels, features) / audio.shape[1]
 
     def _check_features(self, features, count, length):
@@ -315,7 +294,7 @@ class WaveNet(MaximumLikelihoodTraining, GenerativeModel):
         features = self._check_features(features, num_samples, length)
         cached = v.check_bool("cached", cached)
         if prime is not None:
-            prime = self.check_images(prime, "prime")[..., 0]
+            prime = self.check_examples(prime, "prime")[..., 0]
             if len(prime) != num_samples or prime.shape[1] > length:
                 v.fail("prime", f"an array of shape {prime.shape}",
                        f"[{num_samples}, P <= {length}] levels")
