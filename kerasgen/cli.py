@@ -21,6 +21,7 @@ and exits with status 1 and one line naming the loss.
 import argparse
 import ast
 import contextlib
+import inspect
 import json
 import os
 import pathlib
@@ -196,7 +197,15 @@ def cmd_sample(args):
     elif args.labels:
         raise UsageError(f"`--labels` must be left out: `DIR` holds an unconditional "
                          f"{type(model).__name__}; received {args.labels}.")
-    _side(model.data_kind.name).write_samples(model, args, directory, labels)
+    # Each option given must be a parameter of this model's sample (one check for every kind).
+    options = {k: getattr(args, k) for k in ("temperature", "truncation", "length")
+               if getattr(args, k) is not None}
+    accepted = inspect.signature(model.sample).parameters
+    for key, value in options.items():
+        if key not in accepted:
+            raise UsageError(f"`--{key}` is not an option of {type(model).__name__}.sample; "
+                             f"received {value}.")
+    _side(model.data_kind.name).write_samples(model, args, directory, labels, options)
 
 
 def cmd_evaluate(args):

@@ -102,18 +102,17 @@ def windows(model, name, split, data_dir, batch_size, max_examples=None, seed=0)
                                batch_size=batch_size, shuffle=split == "train", seed=seed)
 
 
-def write_samples(model, args, directory, labels):
-    """``kerasgen sample``: WAV files in ``--out`` (a folder); prints their paths."""
+def write_samples(model, args, directory, labels, options):
+    """``kerasgen sample``: WAV files in ``--out`` (a folder); prints their paths.
+    `options`: the sampling options given (checked against ``model.sample`` by
+    `kerasgen.cli`)."""
     from kerasgen.utils.validation import check_output_path
 
-    if args.truncation is not None:
-        raise UsageError(f"`--truncation` is not an option of {type(model).__name__}.sample; "
-                         f"received {args.truncation}.")
     if args.out:
         check_output_path("--out", args.out, kind="folder")
     out = pathlib.Path(args.out) if args.out else directory / f"samples_seed{args.seed}"
-    paths = _write_wavs(model, out, args.num, args.seed, args.length, labels,
-                        1.0 if args.temperature is None else args.temperature)
+    paths = _write_wavs(model, out, args.num, args.seed, options.get("length"), labels,
+                        options.get("temperature", 1.0))
     print(json.dumps({"wav_files": paths}, indent=2))
 
 

@@ -77,23 +77,14 @@ def _write_preview(model, directory, images, seed=0, num=64):
                            columns=16)
 
 
-def write_samples(model, args, directory, labels):
-    """``kerasgen sample``: a PNG grid; prints its path."""
+def write_samples(model, args, directory, labels, options):
+    """``kerasgen sample``: a PNG grid; prints its path. `options`: the sampling options
+    given (checked against ``model.sample`` by `kerasgen.cli`)."""
     from kerasgen.utils.images import save_image_grid
     from kerasgen.utils.validation import check_output_path
 
-    if args.length is not None:
-        raise UsageError(f"`--length` is an option of audio models; `DIR` holds a "
-                         f"{type(model).__name__}; received {args.length}.")
     if args.out:
         check_output_path("--out", args.out, kind="file")
-    options = {k: getattr(args, k) for k in ("temperature", "truncation")
-               if getattr(args, k) is not None}
-    accepted = inspect.signature(model.sample).parameters
-    for key in options:
-        if key not in accepted:
-            raise UsageError(f"`--{key}` is not an option of {type(model).__name__}.sample; "
-                             f"received {options[key]}.")
     images = model.sample(args.num, seed=args.seed, labels=labels, **options)
     out = pathlib.Path(args.out) if args.out else directory / f"samples_seed{args.seed}.png"
     save_image_grid(images, out, model.num_levels)
