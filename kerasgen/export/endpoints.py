@@ -2,17 +2,16 @@
 
 `Endpoint` itself (how a model names one exported function) is defined in
 `kerasgen.core.endpoints`, below the models that build endpoints; it is re-exported here.
+What an example of each input is, the model says (``model.example_input``: its data kind
+draws its examples, each family adds the inputs of its own endpoints); this module only
+seeds the draw and collects one value per input.
 
-Inputs are recognized by name when example inputs are made:
-
-    images       random integer pixels in [0, num_levels - 1]    labels   random classes
-    audio, previous  random integer levels (16 steps)            length   16
-    features     standard normal, 16 frames
-    latents      standard normal                                 noise    standard normal
-    num_samples  the batch size                                  seed     0
-    gibbs_steps, langevin_steps  3
-    temperature  1.0                                             uniforms  uniform in (0, 1)
-    known_mask   random booleans
+Example:
+    >>> from kerasgen.models import PixelCNN
+    >>> model = PixelCNN(filters=8, num_layers=1, first_kernel_size=3)
+    >>> endpoint = model.serving_endpoints()[0]
+    >>> {name: value.shape for name, value in example_inputs(endpoint, model, 2).items()}
+    {'num_samples': (), 'seed': ()}
 """
 
 import numpy as np
@@ -23,31 +22,5 @@ from kerasgen.core.endpoints import Endpoint  # noqa: F401  (kerasgen.export.end
 def example_inputs(endpoint, model, batch_size=2, seed=0):
     """A dict of NumPy example inputs for `endpoint`, drawn from `seed`."""
     rng = np.random.default_rng(seed)
-    inputs = {}
-    for spec in endpoint.input_signature:
-        shape = [batch_size if d is None else d for d in spec.shape.as_list()]
-        if spec.name in ("audio", "features") and spec.shape[1] is None:
-            shape[1] = 16  # time steps (features: frames, enough for `length` = 16)
-        dtype = spec.dtype.as_numpy_dtype
-        if spec.name in ("images", "audio", "previous"):
-            value = rng.integers(0, model.num_levels, size=shape)
-        elif spec.name == "length":
-            value = np.full(shape, 16)
-        elif spec.name in ("gibbs_steps", "langevin_steps"):
-            value = np.full(shape, 3)
-        elif spec.name == "labels" and spec.dtype.is_integer:
-            value = rng.integers(0, model.num_classes or 1, size=shape)
-        elif spec.name == "num_samples":
-            value = np.full(shape, batch_size)
-        elif spec.name == "temperature":
-            value = np.ones(shape)
-        elif spec.name == "seed":
-            value = np.zeros(shape)
-        elif spec.name == "uniforms":
-            value = rng.uniform(1e-6, 1 - 1e-6, size=shape)
-        elif spec.name == "known_mask":
-            value = rng.random(shape) < 0.5
-        else:
-            value = rng.standard_normal(shape)
-        inputs[spec.name] = np.asarray(value, dtype=dtype)
-    return inputs
+    return {spec.name: model.example_input(spec, batch_size, rng)
+            for spec in endpoint.input_signature}

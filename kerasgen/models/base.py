@@ -315,6 +315,31 @@ class GenerativeModel(keras.Model):
                 if self.is_conditional else []
         return Endpoint(name, function, list(specs) + labels, deterministic=deterministic)
 
+    def example_input(self, spec, batch_size, rng):
+        """An example value (NumPy) of input `spec` of this model's endpoints, drawn from the
+        NumPy generator `rng`: what export checks, TFLite comparisons and warm-up records feed.
+
+        Unknown dimensions are `batch_size`. The data kind draws the model's own examples
+        (``images``, ``audio``), integer ``labels`` are classes, ``num_samples`` is the batch
+        size, ``seed`` 0, ``temperature`` 1; anything else (``latents``, ``noise``, condition
+        maps) is standard normal. A family whose endpoints take inputs of its own extends this
+        and calls ``super()`` for the rest, so the export code never reads input names.
+        """
+        shape = [batch_size if d is None else d for d in spec.shape.as_list()]
+        if spec.name == self.data_kind.input_name:
+            value = self.data_kind.random(rng, batch_size)
+        elif spec.name == "labels" and spec.dtype.is_integer:
+            value = rng.integers(0, self.num_classes or 1, size=shape)
+        elif spec.name == "num_samples":
+            value = np.full(shape, batch_size)
+        elif spec.name == "seed":
+            value = np.zeros(shape)
+        elif spec.name == "temperature":
+            value = np.ones(shape)
+        else:
+            value = rng.standard_normal(shape)
+        return np.asarray(value, dtype=spec.dtype.as_numpy_dtype)
+
     def serving_endpoints(self):
         """Ordered list of `kerasgen.export.Endpoint`s for TF Serving (first = default)."""
         raise NotImplementedError(f"{type(self).__name__} defines no serving endpoints")

@@ -40,6 +40,19 @@ def check_chain_request(model, num_samples, steps_name, steps, seed, temperature
     return num_samples, steps, noise, temperature
 
 
+class ChainSampling:
+    """Mixin of the chain samplers' models: example inputs (`example_input`) of their step
+    counts (``gibbs_steps``, ``langevin_steps``) are `EXAMPLE_STEPS`, few (they are checks)."""
+
+    EXAMPLE_STEPS = 3
+    STEP_INPUTS = ("gibbs_steps", "langevin_steps")
+
+    def example_input(self, spec, batch_size, rng):
+        if spec.name in self.STEP_INPUTS:
+            return np.full(spec.shape.as_list(), self.EXAMPLE_STEPS, spec.dtype.as_numpy_dtype)
+        return super().example_input(spec, batch_size, rng)
+
+
 def sample_endpoints(model, steps_name, draw):
     """``(serving, tflite)`` ``sample`` endpoints of ``draw(num_samples, steps, noise)`` ->
     images: Serving keyed on a seed, TFLite with builtin noise (not deterministic)."""

@@ -41,7 +41,11 @@ import numpy as np
 import tensorflow as tf
 
 from kerasgen.models.base import ImageGenerativeModel, strict_options
-from kerasgen.models.boltzmann.chains import check_chain_request, sample_endpoints
+from kerasgen.models.boltzmann.chains import (
+    ChainSampling,
+    check_chain_request,
+    sample_endpoints,
+)
 from kerasgen.models.boltzmann.rbm import RBM
 from kerasgen.training import resume
 from kerasgen.training.batches import unpack
@@ -66,7 +70,7 @@ def _as_arrays(model, x, name):
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class DBN(ImageGenerativeModel):
+class DBN(ChainSampling, ImageGenerativeModel):
     """A stack of RBMs (module docstring).
 
     Args:

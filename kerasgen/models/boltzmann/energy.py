@@ -38,6 +38,7 @@ import tensorflow as tf
 from kerasgen.data import transforms
 from kerasgen.models.base import ImageGenerativeModel, strict_options
 from kerasgen.models.boltzmann.chains import (
+    ChainSampling,
     START_STEP,
     check_chain_request,
     sample_endpoints,
@@ -51,7 +52,7 @@ from kerasgen.utils.replicas import gather_rows, global_rows
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class EnergyModel(ContrastiveDivergenceTraining, ImageGenerativeModel):
+class EnergyModel(ContrastiveDivergenceTraining, ChainSampling, ImageGenerativeModel):
     """Neural energy function with Langevin sampling (module docstring).
 
     Args:

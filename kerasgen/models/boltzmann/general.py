@@ -39,6 +39,7 @@ import tensorflow as tf
 from kerasgen.data import transforms
 from kerasgen.models.base import ImageGenerativeModel, strict_options
 from kerasgen.models.boltzmann.chains import (
+    ChainSampling,
     START_STEP,
     check_chain_request,
     sample_endpoints,
@@ -53,7 +54,7 @@ MAX_ENUMERATED_UNITS = 20
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class BoltzmannMachine(ContrastiveDivergenceTraining, ImageGenerativeModel):
+class BoltzmannMachine(ContrastiveDivergenceTraining, ChainSampling, ImageGenerativeModel):
     """A fully connected Boltzmann machine (module docstring).
 
     Args:

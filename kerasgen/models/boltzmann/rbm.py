@@ -54,6 +54,7 @@ import tensorflow as tf
 from kerasgen.data import transforms
 from kerasgen.models.base import ImageGenerativeModel, strict_options
 from kerasgen.models.boltzmann.chains import (
+    ChainSampling,
     START_STEP,
     check_chain_request,
     sample_endpoints,
@@ -67,7 +68,7 @@ VISIBLE_UNITS = ("bernoulli", "gaussian")
 
 
 @keras.saving.register_keras_serializable(package="kerasgen")
-class RBM(ContrastiveDivergenceTraining, ImageGenerativeModel):
+class RBM(ContrastiveDivergenceTraining, ChainSampling, ImageGenerativeModel):
     """Restricted Boltzmann machine (module docstring).
 
     Args:
