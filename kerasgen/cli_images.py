@@ -104,7 +104,7 @@ def evaluate(model, run, args):
                                       max_examples=args.max_examples, **options)
     # Every family's report declares its options; each gets those of these it accepts.
     offered = dict(importance_samples=args.importance_samples, seed=0, dataset=name,
-                   data_dir=data_dir)
+                   data_dir=data_dir, data_options=options)
     accepted = inspect.signature(model.evaluation_report).parameters
     report = model.evaluation_report(images, labels if model.is_conditional else None,
                                      **{k: v for k, v in offered.items() if k in accepted})

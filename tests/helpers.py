@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from kerasgen import data as kdata
 from kerasgen import models
+from kerasgen.models.registry import MODELS
 
 DIGITS_SHAPE = (8, 8, 1)
 DIGITS_LEVELS = 17
@@ -39,32 +40,41 @@ _TINY = {
     models.BEGAN: dict(latent_dim=4, code_dim=8, hidden_units=(32,), filters=(8, 16)),
 }
 
-# One tiny instance of every family for 8x8 digits, by name (the cross-family tests: resume,
-# NaN guard). WaveNet, which trains on audio windows, is built by `tiny_wavenet`.
-TINY_FAMILIES = {
-    "autoencoder": lambda: models.Autoencoder(latent_dim=4, hidden_units=(16,)),
-    "denoising-autoencoder": lambda: models.DenoisingAutoencoder(latent_dim=4,
-                                                                 hidden_units=(16,)),
-    "vae": lambda: models.VAE(latent_dim=2, hidden_units=(16,)),
-    "cvae": lambda: models.ConditionalVAE(num_classes=10, latent_dim=2, hidden_units=(16,)),
-    "dcgan": lambda: models.GAN(latent_dim=4, network="conv", normalization="batch",
-                                filters=(8, 16)),
-    "wgan-gp": lambda: models.GAN(latent_dim=4, hidden_units=(16,), loss="wasserstein",
-                                  gradient_penalty=10.0, d_steps=2),
-    "cgan": lambda: models.ConditionalGAN(num_classes=10, latent_dim=4, hidden_units=(16,)),
-    "vae-gan": lambda: models.VAEGAN(latent_dim=4, filters=(8, 16)),
-    "began": lambda: models.BEGAN(latent_dim=4, code_dim=8, filters=(8, 16)),
-    "pixelcnn": lambda: models.PixelCNN(filters=8, num_layers=1, first_kernel_size=3),
-    "pixelcnn++": lambda: models.PixelCNNPlusPlus(filters=8, num_resnet=1, num_hierarchies=1,
-                                                  num_mixtures=2, dropout=0.5),
-    "pixelrnn": lambda: models.PixelRNN(layer="row", hidden_units=3, num_layers=1,
-                                        first_kernel_size=3),
-    "rbm-pcd": lambda: models.RBM(hidden_units=12, persistent=True, num_chains=8),
-    "gaussian-rbm": lambda: models.GaussianRBM(hidden_units=6),
-    "boltzmann-machine": lambda: models.BoltzmannMachine(hidden_units=3, num_chains=8),
-    "ebm": lambda: models.EnergyModel(hidden_units=(8,), langevin_steps=3, buffer_size=16),
-    "dbn": lambda: models.DBN(hidden_units=(12, 6)),
-}
+# What the tests' data gives a model of each kind: 8x8 digits (17 levels, 10 classes for
+# conditional presets) and 8-bit audio windows (the presets' own defaults).
+TEST_DATA = {"images": dict(image_shape=DIGITS_SHAPE, num_levels=DIGITS_LEVELS), "audio": {}}
+
+
+def tiny_preset_model(name, **overrides):
+    """Registry preset `name` in the tiny configuration its family declares, for the tests'
+    data of its kind (`TEST_DATA`), with `overrides` (``image_shape=(8, 8, 3)`` for colour)."""
+    preset = MODELS[name]
+    kwargs = dict(preset.tiny_kwargs(), **TEST_DATA[preset.data_kind])
+    if preset.conditional is True:
+        kwargs["num_classes"] = 10
+    return preset.cls(**{**kwargs, **overrides})
+
+
+# One tiny model of every registered preset, by name (the cross-family tests: resume, NaN
+# guard, replicas, report options): registering a preset puts it under all of them. Variants
+# beside the presets: the RBM with persistent chains (their state must resume too).
+TINY_FAMILIES = {name: functools.partial(tiny_preset_model, name)
+                 for name in MODELS}
+TINY_FAMILIES["rbm-pcd"] = functools.partial(tiny_preset_model, "rbm", persistent=True,
+                                             num_chains=8)
+# One preset per model class (the first by name) and the persistent RBM: what the checks that
+# train every family in subprocesses (two replicas, two workers) walk. Presets of one class
+# differ in arguments only; each of them goes through the in-process checks above.
+_FIRST_OF_CLASS = {}
+for _name in sorted(MODELS):
+    _FIRST_OF_CLASS.setdefault(MODELS[_name].cls, _name)
+PER_CLASS_FAMILIES = {name: TINY_FAMILIES[name]
+                      for name in sorted([*_FIRST_OF_CLASS.values(), "rbm-pcd"])}
+
+
+def family_class(name):
+    """The model class of `TINY_FAMILIES` entry `name`."""
+    return MODELS[TINY_FAMILIES[name].args[0]].cls
 
 
 def tiny_wavenet(**kwargs):
@@ -74,10 +84,10 @@ def tiny_wavenet(**kwargs):
 
 
 def family_elements(model, n):
-    """`n` training examples for a family of `TINY_FAMILIES` or `tiny_wavenet`: 8-bit audio
-    windows ``[n, 24, 1]`` for WaveNet, ``(digits, labels)`` for conditional models, digits
+    """`n` training examples for a model of `TINY_FAMILIES`: 8-bit audio windows
+    ``[n, 24, 1]`` for audio models, ``(digits, labels)`` for conditional models, digits
     otherwise (a DBN's ``fit`` takes the digits as an array)."""
-    if isinstance(model, models.WaveNet):
+    if model.data_kind.name == "audio":
         return np.random.default_rng(0).integers(0, 256, size=(n, 24, 1))
     images, labels = digits(n)
     return (images, labels) if model.is_conditional else images
@@ -292,3 +302,39 @@ def coarse_maps(images, num_levels=17, factor=2):
     blocks = images.reshape(n, height // factor, factor, width // factor, factor, channels)
     means = blocks.mean(axis=(2, 4), keepdims=True)
     return np.broadcast_to(means, blocks.shape).reshape(images.shape)[..., :1].copy()
+
+
+# ------------------------------------------------------------------ the conformance battery
+# Colour data of the battery: 32 Noto emoji at 8x8, RGB, 256 levels, 9 category folders.
+COLOUR = dict(image_shape=(8, 8, 3), num_levels=256)
+CONFORMANCE_EXAMPLES = 32
+CONFORMANCE_BATCH = 16
+
+
+def emoji_batches(data_dir):
+    """Batches of 32 Noto emoji at 8x8 in colour, with their category labels, as a user's
+    folder reaches ``fit`` (`kerasgen.data.load`: decoded, converted, batched)."""
+    return kdata.load("folder", "train", data_dir=str(data_dir), image_size=8, channels=3,
+                      batch_size=CONFORMANCE_BATCH, max_examples=CONFORMANCE_EXAMPLES)
+
+
+def conformance_elements(model):
+    """``(x, y)`` of the battery's training data for `model`: digits or audio windows
+    (`family_elements`); y None unless conditional."""
+    elements = family_elements(model, CONFORMANCE_EXAMPLES)
+    return elements if isinstance(elements, tuple) else (elements, None)
+
+
+@functools.lru_cache(maxsize=None)
+def trained_preset(name, emoji_dir=None):
+    """``(model, history)``: registry preset `name` in its tiny configuration, compiled with
+    its defaults and trained one epoch (two steps) on the battery's data; in colour (`COLOUR`)
+    on emoji when `emoji_dir` is given. Cached: each process trains a preset once."""
+    keras.utils.set_random_seed(0)
+    model = tiny_preset_model(name, **(COLOUR if emoji_dir is not None else {}))
+    model.compile_with_defaults()
+    if emoji_dir is not None:  # a dataset of (images, labels): unconditional models ignore y
+        return model, model.fit(emoji_batches(emoji_dir), epochs=1, verbose=0)
+    x, y = conformance_elements(model)
+    history = model.fit(x, y, batch_size=CONFORMANCE_BATCH, epochs=1, shuffle=False, verbose=0)
+    return model, history

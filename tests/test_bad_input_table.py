@@ -24,7 +24,7 @@ from kerasgen import evaluation, export
 from kerasgen.cli import main
 from kerasgen.data import audio as kaudio
 from kerasgen.models.registry import MODELS
-from tests.helpers import dataset, digits
+from tests.helpers import dataset, digits, tiny_preset_model
 
 # ---------------------------------------------------------------- tiny models
 
@@ -33,15 +33,7 @@ SAMPLERS = [name for name in MODELS if MODELS[name].cls.can_sample]
 NUM_LEVELS = 17  # 8x8 digits, levels 0..16
 
 
-def make(family, **overrides):
-    """A tiny model of registry `family` (8x8 digits for image models) with `overrides`."""
-    preset = MODELS[family]
-    kwargs = preset.tiny_kwargs()
-    if preset.conditional is True:
-        kwargs.update(num_classes=10)
-    if preset.data_kind == "images":
-        kwargs.update(image_shape=(8, 8, 1), num_levels=NUM_LEVELS)
-    return preset.cls(**{**kwargs, **overrides})
+make = tiny_preset_model  # a tiny model of registry `family` with `overrides`
 
 
 # Models beside the registry's presets: a small Boltzmann machine that enumerates (log_prob),
@@ -421,7 +413,7 @@ SCORING = {  # family: its scoring methods of images (the first gets the full ba
     "rbm": ["free_energy", "transform", "reconstruction_error", "pseudo_log_likelihood",
             "binarized", "evaluation_report"],
     "gaussian-rbm": ["free_energy", "transform"],
-    "dbn": ["features", "reconstruction_error", "fine_tune", "evaluation_report"],
+    "dbn": ["features", "reconstruction_error", "evaluation_report"],
     "boltzmann-machine": ["evaluation_report"],
     "ebm": ["energy", "evaluation_report"],
 }
@@ -537,8 +529,9 @@ SCORING_ARGUMENTS = [
     ("dbn-fine_tune-epochs=0", model_call("dbn", "fine_tune", images, epochs=0), "epochs"),
     ("dbn-fine_tune-batch_size=0", model_call("dbn", "fine_tune", images, batch_size=0),
      "batch_size"),
-    ("dbn-fine_tune-learning_rate=-1",
-     model_call("dbn", "fine_tune", images, learning_rate=-1.0), "learning_rate"),
+    ("dbn-fine_tune-x out of range", model_call("dbn", "fine_tune", lambda ctx: ctx.images + 1),
+     "x"),
+    ("dbn-fine_tune_epochs=-1", lambda ctx: make("dbn", fine_tune_epochs=-1), "fine_tune_epochs"),
     ("dbn-to_classifier-num_classes=0", model_call("dbn", "to_classifier", 0), "num_classes"),
     ("dbn-to_classifier-dropout=2", model_call("dbn", "to_classifier", 10, dropout=2.0),
      "dropout"),

@@ -59,6 +59,23 @@ def test_conditional_vae_on_a_colour_folder_trains_samples_and_evaluates(
     assert np.isfinite(report["nll_nats"])
 
 
+def test_conditional_gan_on_a_colour_folder_is_judged_by_a_classifier_of_its_classes(
+        emoji_copy, tmp_path, capsys):
+    """`kerasgen evaluate` of a GAN on a folder: the evaluation classifier is trained on the
+    folder's own three classes (as it was read: 8x8 colour), so label agreement and mode
+    coverage speak of them."""
+    out = tmp_path / "runs"
+    assert main(["train", "cgan", "--data", "folder", "--data-dir", str(emoji_copy),
+                 "--out", str(out), *TRAIN]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out / "cgan-my_emoji")]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["classifier_task"] == "classes" and report["num_modes"] <= 3
+    assert 0 <= report["label_agreement"] <= 1 and np.isfinite(report["frechet_distance"])
+    cached = list((tmp_path / "cache").glob("classifier-folder-*.keras"))
+    assert len(cached) == 1
+
+
 def test_grayscale_and_padding_options_reach_the_model(emoji_copy, tmp_path, capsys):
     out = tmp_path / "runs"
     assert main(["train", "vae", "--data", "folder", "--data-dir", str(emoji_copy),

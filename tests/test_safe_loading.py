@@ -2,7 +2,6 @@
 must refuse (missing, truncated, not a zip, not kerasgen, newer format, holding code) gets a
 ValueError naming `path`, what it holds and what was expected."""
 
-import doctest
 import json
 import zipfile
 
@@ -124,11 +123,6 @@ def test_a_file_from_before_format_versions_loads_as_version_1(saved_vae, tmp_pa
     del config["config"]["format_version"]
     loaded = kerasgen.load_model(_rewrite(saved_vae, tmp_path / "old.keras", config))
     assert isinstance(loaded, VAE) and loaded.latent_dim == 2
-
-
-def test_module_example_runs():
-    result = doctest.testmod(loading, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
 
 
 # ---------------------------------------------------------------- refusals

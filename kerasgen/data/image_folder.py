@@ -98,6 +98,7 @@ class FolderScan:
     skipped: tuple
     shapes: dict
     split_from_folders: bool
+    fingerprint: str = ""  # changes with the files (paths, sizes, times), classes and split
 
     @property
     def num_classes(self):
@@ -288,7 +289,11 @@ def scan_image_folder(data_dir, test_fraction=0.1, split_seed=0, verbose=True):
         fail("data_dir", f"{root!r}, which holds no readable image for training "
              f"({len(skipped)} files skipped)", expected)
     shapes = {p: tuple(r) for p, (_, r) in results.items() if not isinstance(r, str)}
-    return FolderScan(root, class_names, splits, skipped, shapes, from_folders)
+    files = sorted((p, key) for p, (key, r) in results.items() if p not in bad)
+    fingerprint = hashlib.sha1(json.dumps(
+        [list(class_names), {s: list(paths) for s, (paths, _) in splits.items()}, files]
+    ).encode()).hexdigest()[:16]
+    return FolderScan(root, class_names, splits, skipped, shapes, from_folders, fingerprint)
 
 
 # ---------------------------------------------------------------------- conversion
@@ -336,7 +341,9 @@ def prepare_image(image, image_size, channels, aspect_ratio="crop"):
             crop_to_aspect_ratio=aspect_ratio == "crop",
             pad_to_aspect_ratio=aspect_ratio == "pad", fill_value=255.0,
             data_format="channels_last")
-    return tf.cast(tf.clip_by_value(tf.round(pixels), 0.0, 255.0), tf.uint8)
+    pixels = tf.cast(tf.clip_by_value(tf.round(pixels), 0.0, 255.0), tf.uint8)
+    # A static [H, W, C] in datasets' element specs (models built from them read C).
+    return tf.ensure_shape(pixels, [*image_size, channels])
 
 
 def _decode_file(path, image_size, channels, aspect_ratio):

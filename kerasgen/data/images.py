@@ -29,6 +29,7 @@ Pixels stay in the data's own integer range (``num_levels`` values, as uint8); l
 """
 
 import dataclasses
+import hashlib
 import os
 
 import numpy as np
@@ -137,6 +138,9 @@ class _ArraySource:
         self.info = IMAGE_DATASETS[name]
         self.name, self.data_dir = name, data_dir
 
+    def fingerprint(self):
+        return self.name
+
     def arrays(self, split, max_examples=None):
         if self.name in _FILE_DATASETS:
             images, labels = _load_idx_dataset(self.info, split, self.data_dir)
@@ -173,6 +177,9 @@ class _FolderSource:
             f"{self.scan.count('test')} test, {len(self.scan.class_names) or 'no'} classes)",
             self.scan.class_names)
 
+    def fingerprint(self):
+        return "folder-" + _digest(self.scan.fingerprint, self.conversion)
+
     def arrays(self, split, max_examples=None):
         return image_folder.folder_arrays(self.scan, split, *self.conversion, max_examples)
 
@@ -199,6 +206,11 @@ class _TfdsSource:
                                      f"TFDS {name[len(tfds_images.PREFIX):]}",
                                      self.source.class_names)
 
+    def fingerprint(self):
+        counts = [self.source.count(split) for split in SPLITS]
+        return "tfds-" + _digest(self.source.name, self.source.splits, counts, self.conversion,
+                                 self.source.builder.data_dir)
+
     def arrays(self, split, max_examples=None):
         return tfds_images.tfds_arrays(self.source, split, *self.conversion, max_examples)
 
@@ -210,9 +222,17 @@ class _TfdsSource:
         return dataset, count if max_examples is None else min(count, max_examples)
 
 
+def _digest(*parts):
+    return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
+
+
 def open_images(name, data_dir=None, options=None):
     """The source object behind :func:`load`, :func:`load_arrays` and :func:`dataset_info`
-    (a folder is scanned once here)."""
+    (a folder is scanned once here): its ``info``, ``arrays(split, max_examples)`` and
+    ``fingerprint()``, a file-name-safe key that changes with the data and how it is read
+    (a built-in dataset's name; a hash of a folder's files and the size, channels and crop),
+    what caches of things learnt from the data (`kerasgen.evaluation.get_classifier`) are
+    keyed on."""
     options = options or ImageOptions()
     _check_name(name)
     if name == FOLDER:

@@ -11,8 +11,23 @@ the figure is the total over all recordings divided by their total number of sam
 Recordings are scored one at a time, so they may have any lengths.
 
 Example:
-    >>> # clips = kerasgen.data.audio.load_spoken_digit_clips("test", "../shared/data")
-    >>> # recording_nats_per_sample(model, clips, clips.digits)["nats_per_sample"]
+    >>> import math
+    >>> import numpy as np
+    >>> import kerasgen
+    >>> model = kerasgen.models.WaveNet(residual_channels=8, skip_channels=8,
+    ...                                 layers_per_stack=3, stacks=1)
+    >>> clips = [np.sin(np.linspace(0.0, 60.0, 400)) / 2, np.zeros(100)]  # any lengths
+    >>> result = recording_nats_per_sample(model, clips)
+    >>> result["num_recordings"], result["num_samples"]
+    (2, 500)
+    >>> round(result["bits_per_sample"] * math.log(2) / result["nats_per_sample"], 6)
+    1.0
+    >>> abs(result["nats_per_sample"] - math.log(256)) < 0.5  # untrained: about uniform
+    True
+    >>> silence = kerasgen.data.audio.encode_audio(clips[1])[None, :, None]  # [1, 100, 1]
+    >>> one = recording_nats_per_sample(model, clips[1:])["nats_per_sample"]
+    >>> abs(one - float(model.nats_per_sample(silence)[0])) < 1e-5
+    True
 """
 
 import math

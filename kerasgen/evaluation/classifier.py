@@ -2,8 +2,10 @@
 
 No network here, so no Inception network: each image dataset gets a small convolutional
 classifier, trained by the package on the real training split and cached to disk
-(``$KERASGEN_CACHE_DIR`` or ``~/.cache/kerasgen``). Its penultimate layer gives features and its
-softmax gives class probabilities p(y | x), from which:
+(``$KERASGEN_CACHE_DIR`` or ``~/.cache/kerasgen``), keyed on the data it learnt from (a built-in
+dataset's name; for a folder or a TFDS dataset a fingerprint of its files and of how they are
+read, so an edited folder or another image size trains a new one). Its penultimate layer gives
+features and its softmax gives class probabilities p(y | x), from which:
 
 #### Mathematical details
 
@@ -16,10 +18,24 @@ softmax gives class probabilities p(y | x), from which:
                                  of samples, and KL(histogram of generated || histogram of data)
     label agreement              fraction of conditional samples classified as requested
 
+Data without labels (a flat folder) has no classes to learn: its classifier learns to tell
+which of four rotations (0, 90, 180, 270 degrees; for images that are not square: identity,
+the two flips and the half turn) was applied to an image, a self-supervised task whose
+features still separate what the images show (Gidaris et al. 2018, "Unsupervised
+representation learning by predicting image rotations"). Its report holds the two feature
+distances only: classifier score and mode coverage need the data's own classes.
+
 Example:
-    >>> # clf = get_classifier("digits")
-    >>> # report = sample_quality(clf, generated_images, real_test_images)
-    >>> # report["frechet_distance"], report["classifier_score"], report["mode_coverage"]
+    >>> import tempfile
+    >>> from kerasgen import data
+    >>> images, labels = data.load_arrays("digits", "test")
+    >>> judge = get_classifier("digits", directory=tempfile.mkdtemp(), epochs=2)
+    >>> report = sample_quality(judge, images[:100], images[100:])
+    >>> sorted(report)[:4]
+    ['class_kl', 'classifier_score', 'classifier_task', 'collapsed']
+    >>> report["frechet_distance"] < frechet_distance(
+    ...     judge.features(np.clip(images[:100] + 6, 0, 16)), judge.features(images[100:]))
+    True
 """
 
 import os
@@ -58,12 +74,19 @@ def build_classifier(image_shape, num_classes, feature_dim=64):
     return keras.Model(inputs, outputs, name="classifier")
 
 
+TASKS = ("classes", "rotations")
+
+
 class Classifier:
     """A trained classifier for one dataset: `features(images)` and `probabilities(images)`
-    of integer images in the data's range."""
+    of integer images in the data's range. `task`: ``"classes"`` (the data's labels) or
+    ``"rotations"`` (unlabeled data: which rotation was applied; module docstring)."""
 
-    def __init__(self, model, num_levels, test_accuracy=None):
+    def __init__(self, model, num_levels, test_accuracy=None, task="classes"):
+        if task not in TASKS:
+            fail("task", repr(task), f"one of {', '.join(TASKS)}")
         self.model, self.num_levels, self.test_accuracy = model, num_levels, test_accuracy
+        self.task = task
         self._features = keras.Model(model.inputs, model.get_layer(FEATURES_LAYER).output)
 
     @property
@@ -80,34 +103,68 @@ class Classifier:
         return self.model.predict(self._inputs(images), batch_size=batch_size, verbose=0)
 
 
-def get_classifier(dataset="digits", data_dir=None, directory=None, epochs=None, seed=0):
+def rotation_task(images):
+    """``(images, labels)`` of the self-supervised task of unlabeled data: every image four
+    times, turned by k quarter turns with label k (``[4N, H, W, C]``, ``[4N]``); images that
+    are not square get the identity, the up-down flip, the left-right flip and the half turn."""
+    images = np.asarray(images)
+    if images.shape[1] == images.shape[2]:
+        turned = [np.rot90(images, k, axes=(1, 2)) for k in range(4)]
+    else:
+        turned = [images, images[:, ::-1], images[:, :, ::-1], images[:, ::-1, ::-1]]
+    labels = np.repeat(np.arange(4, dtype=np.int32), len(images))
+    return np.concatenate(turned), labels
+
+
+def get_classifier(dataset="digits", data_dir=None, directory=None, epochs=None, seed=0,
+                   **options):
     """The cached classifier for `dataset`, trained on its training split on first use.
 
-    The cache file is keyed on everything that shapes the classifier (dataset, epochs, seed),
-    so a quick run with few `epochs` never stands in for the default judge."""
-    from kerasgen import data
+    Args:
+        dataset, data_dir, **options: the data, as `kerasgen.data.load` reads it (a folder or
+            TFDS dataset takes ``image_size``, ``channels``, ``aspect_ratio``...).
+        directory: the cache folder (default: `cache_dir`).
+        epochs: training epochs (default: 30 on fewer than 10 000 examples, else 3; a
+            rotation task, four times the data, a third of that).
+        seed: initialization and batch order.
 
-    info = data.dataset_info(dataset)
+    The cache file is keyed on everything that shapes the classifier (the data's
+    fingerprint, epochs, seed), so a quick run with few `epochs` never stands in for the
+    default judge, nor a classifier of an earlier state of a folder for the current one.
+    Labelled data trains on its labels; unlabeled data on `rotation_task`.
+    """
+    from kerasgen.data.images import ImageOptions, open_images
+
+    if epochs is not None:
+        epochs = check_positive_int("epochs", epochs)
+    source = open_images(dataset, data_dir, ImageOptions(**options))
+    info = source.info
+    task = "classes" if info.num_classes else "rotations"
     suffix = "".join(f"-{name}{value}" for name, value in (("epochs", epochs), ("seed", seed))
                      if value not in (None, 0))
-    path = cache_dir(directory) / f"classifier-{dataset}{suffix}.keras"
+    path = cache_dir(directory) / f"classifier-{source.fingerprint()}{suffix}.keras"
     if path.is_file():
         model = load_keras(path)  # checked, safe_mode=True
     else:
-        images, labels = data.load_arrays(dataset, "train", data_dir=data_dir)
+        images, labels = source.arrays("train")
+        if task == "rotations":
+            images, labels = rotation_task(images)
         keras.utils.set_random_seed(seed)
-        model = build_classifier(info.image_shape, info.num_classes)
+        model = build_classifier(info.image_shape, info.num_classes or 4)
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
-        epochs = epochs or (30 if len(images) < 10_000 else 3)
+        default = 30 if len(images) < 10_000 else 3
+        epochs = epochs or (default if task == "classes" else max(1, default // 3))
         model.fit(transforms.scale_to_unit(images, info.num_levels).numpy(), labels,
                   batch_size=128, epochs=epochs, verbose=0)
         write_whole(path, model.save)  # an interrupted save never leaves a truncated cache
-    classifier = Classifier(model, info.num_levels)
-    test_images, test_labels = data.load_arrays(dataset, "test", data_dir=data_dir,
-                                                max_examples=2000)
-    classifier.test_accuracy = label_agreement(classifier.probabilities(test_images),
-                                               test_labels)
+    classifier = Classifier(model, info.num_levels, task=task)
+    test_images, test_labels = source.arrays("test", 2000)
+    if task == "rotations":
+        test_images, test_labels = rotation_task(test_images)
+    if len(test_images):
+        classifier.test_accuracy = label_agreement(classifier.probabilities(test_images),
+                                                   test_labels)
     return classifier
 
 
@@ -177,15 +234,22 @@ def label_agreement(probabilities, labels):
 
 
 def sample_quality(classifier, generated, real, generated_labels=None):
-    """All metrics of `generated` images against `real` ones (integer images, data range)."""
+    """All metrics of `generated` images against `real` ones (integer images, data range):
+    the feature distances, and with a classifier of the data's classes the classifier
+    score, mode coverage and (given `generated_labels`) label agreement."""
     check_positive_int("number of generated images", len(generated))
-    gen_p, real_p = classifier.probabilities(generated), classifier.probabilities(real)
     gen_f, real_f = classifier.features(generated), classifier.features(real)
     report = {"frechet_distance": frechet_distance(gen_f, real_f),
               "kernel_distance": kernel_distance(gen_f, real_f),
-              "classifier_score": classifier_score(gen_p),
-              **mode_coverage(gen_p, real_p),
-              "num_generated": int(len(generated)), "num_real": int(len(real))}
+              "num_generated": int(len(generated)), "num_real": int(len(real)),
+              "classifier_task": classifier.task}
+    if classifier.task != "classes":
+        if generated_labels is not None:
+            fail("generated_labels", f"labels of {len(generated_labels)} samples",
+                 "None: this classifier learnt rotations of unlabeled data, not classes")
+        return report
+    gen_p, real_p = classifier.probabilities(generated), classifier.probabilities(real)
+    report.update(classifier_score=classifier_score(gen_p), **mode_coverage(gen_p, real_p))
     if generated_labels is not None:
         report["label_agreement"] = label_agreement(gen_p, generated_labels)
     return report

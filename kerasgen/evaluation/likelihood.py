@@ -17,8 +17,24 @@ A model takes part by defining ``importance_log_weights(targets, labels, num_sam
 returning ``[K, B]`` and a ``likelihood`` with ``prepare_targets``.
 
 Example:
-    >>> # metrics = likelihood_metrics(vae, test_images, num_samples=1000, binarization_seed=0)
-    >>> # metrics["nll_nats"], metrics["elbo_nats"], metrics["bits_per_dim"]
+    >>> import math
+    >>> import numpy as np
+    >>> import kerasgen
+    >>> images, _ = kerasgen.data.load_arrays("digits", max_examples=200)
+    >>> vae = kerasgen.models.VAE(latent_dim=2, hidden_units=(8,))
+    >>> vae.compile(optimizer="adam")
+    >>> _ = vae.fit(images, batch_size=50, epochs=1, verbose=0)
+    >>> test_images = images[:50]
+    >>> metrics = likelihood_metrics(vae, test_images, num_samples=100, binarization_seed=0)
+    >>> metrics["importance_samples"], metrics["num_examples"]
+    (100, 50)
+    >>> metrics["nll_nats"] <= metrics["elbo_nats"]  # L_K is the tighter bound
+    True
+    >>> result = evaluate_log_likelihood(vae, test_images, num_samples=100)
+    >>> result["log_likelihood"].shape, bool(np.all(result["log_likelihood"] >= result["elbo"]))
+    ((50,), True)
+    >>> float(nats_to_bits_per_dim(64 * math.log(2), num_dims=64))  # a coin flip per pixel
+    1.0
 """
 
 import math

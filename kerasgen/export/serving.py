@@ -11,9 +11,24 @@ requests (one ``PredictRequest`` per signature) go to
     #                              "inputs": {"num_samples": 4, "seed": 0}}
 
 Example:
-    >>> # path = export_serving(model, "saved_models", name="vae")
-    >>> # loaded = tf.saved_model.load(str(path))
-    >>> # loaded.signatures["sample"](num_samples=tf.constant(4), seed=tf.constant(0))["images"]
+    >>> import tempfile
+    >>> import numpy as np
+    >>> import tensorflow as tf
+    >>> import kerasgen
+    >>> vae = kerasgen.models.VAE(latent_dim=2, hidden_units=(8,))
+    >>> folder = tempfile.mkdtemp()
+    >>> path = export_serving(vae, folder, name="vae", version=1)
+    >>> path.relative_to(folder).as_posix(), sorted(p.name for p in path.iterdir())
+    ('vae/1', ['assets', 'assets.extra', 'fingerprint.pb', 'saved_model.pb', 'variables'])
+    >>> loaded = tf.saved_model.load(str(path))
+    >>> sorted(loaded.signatures)
+    ['decode', 'encode', 'log_prob', 'reconstruct', 'sample', 'serving_default']
+    >>> images = loaded.signatures["sample"](num_samples=tf.constant(4),
+    ...                                      seed=tf.constant(0))["images"]
+    >>> images.shape, np.array_equal(images, vae.sample(4, seed=0))
+    (TensorShape([4, 8, 8, 1]), True)
+    >>> [name for name, outputs in replay_warmup_requests(path)]  # what TF Serving replays
+    ['sample', 'encode', 'decode', 'reconstruct', 'log_prob']
 """
 
 import pathlib

@@ -13,8 +13,26 @@ audio with nothing beyond the LiteRT interpreter. One sample per call (``block_s
 per call pays it once per N.
 
 Example:
-    >>> # levels = synthesize("wavenet.tflite", 256, length=8000, seed=0)   # [1, 8000, 1]
-    >>> # write_wav("digit.wav", model.to_audio(levels)[0], 8000)
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import kerasgen
+    >>> from kerasgen.data.audio import write_wav
+    >>> model = kerasgen.models.WaveNet(residual_channels=8, skip_channels=8,
+    ...                                 layers_per_stack=2, stacks=1)
+    >>> folder = tempfile.mkdtemp()
+    >>> path, _ = kerasgen.export.export_tflite(model, os.path.join(folder, "wavenet.tflite"))
+    >>> levels = synthesize(path, model.num_levels, length=100, seed=0, block_size=10)
+    >>> levels.shape, levels.dtype
+    ((1, 100, 1), dtype('float32'))
+    >>> uniforms = model.generation_noise(1, 40, seed=7).numpy()
+    >>> one_by_one = synthesize(path, model.num_levels, 40, uniforms=uniforms, block_size=1)
+    >>> blocks = synthesize(path, model.num_levels, 40, uniforms=uniforms, block_size=16)
+    >>> keras_audio = model.sample(1, length=40, seed=7, cached=False)
+    >>> np.array_equal(one_by_one, blocks), np.array_equal(blocks, keras_audio)
+    (True, True)
+    >>> wav = write_wav(os.path.join(folder, "digit.wav"), model.to_audio(levels)[0], 8000)
+    >>> os.path.basename(wav)
+    'digit.wav'
 """
 
 import numpy as np

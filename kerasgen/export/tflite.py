@@ -8,9 +8,21 @@ signatures must agree within ``atol * max(1, max |output|)`` (images are in the 
 to 255); random ones must give outputs of the same shape, finite.
 
 Example:
-    >>> # path, report = export_tflite(vae, "saved_models/vae.tflite")
-    >>> # report  -> {"decode": 3.1e-07, "encode": 2.4e-07, "sample": None}
-    >>> # run_tflite(path, "decode", latents=np.zeros([1, 8], np.float32))["images"]
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import kerasgen
+    >>> vae = kerasgen.models.VAE(latent_dim=2, hidden_units=(8,))
+    >>> path, report = export_tflite(vae, os.path.join(tempfile.mkdtemp(), "vae.tflite"))
+    >>> sorted(report), report["sample"], report["decode"] < 1e-5  # sample is random
+    (['decode', 'encode', 'sample'], None, True)
+    >>> latents = np.zeros([1, 2], np.float32)
+    >>> images = run_tflite(path, "decode", latents=latents)["images"]
+    >>> images.shape, images.dtype
+    ((1, 8, 8, 1), dtype('float32'))
+    >>> bool(np.allclose(images, vae.decode(latents), atol=1e-4))
+    True
+    >>> run_tflite(path, "sample", num_samples=np.int32(3))["images"].shape
+    (3, 8, 8, 1)
 """
 
 import pathlib

@@ -17,8 +17,23 @@ same samples.
         write(i, j, pixel)
 
 Example:
-    >>> # levels = sample_pixels(NaiveStepper(params_fn, (8, 8, 1)), head, (8, 8, 1),
-    >>> #                        uniforms, to_units)
+    >>> import tensorflow as tf
+    >>> from kerasgen.models import PixelCNN
+    >>> model = PixelCNN(filters=8, num_layers=1, first_kernel_size=3)  # 8x8x1, 17 levels
+    >>> shape = (8, 8, 1)
+    >>> uniforms = tf.random.stateless_uniform(
+    ...     [2, *shape[:2], model.head.num_uniforms(1)], seed=[0, 0], minval=1e-6,
+    ...     maxval=1 - 1e-6)
+    >>> naive = NaiveStepper(lambda units: model.network(units), shape)
+    >>> levels = sample_pixels(naive, model.head, shape, uniforms, model.to_units)
+    >>> levels.shape, levels.dtype
+    (TensorShape([2, 8, 8, 1]), tf.float32)
+    >>> bool(tf.reduce_all((levels >= 0) & (levels <= 16) & (levels == tf.round(levels))))
+    True
+    >>> cached = sample_pixels(model.cached_stepper(None), model.head, shape, uniforms,
+    ...                        model.to_units)
+    >>> bool(tf.reduce_all(cached == levels))  # the same uniforms: the same samples
+    True
 """
 
 import tensorflow as tf

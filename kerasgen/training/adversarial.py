@@ -30,9 +30,20 @@ Like Keras' ``Trainer`` below ``Model``, it sits below the models and never impo
 uses the model's trackers (``report``), ``optimizer`` and ``seed``.
 
 Example:
-    >>> # gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-    >>> #             g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
-    >>> # gan.fit(images, epochs=10)   # logs d_loss, g_loss
+    >>> import keras
+    >>> import kerasgen
+    >>> images, _ = kerasgen.data.load_arrays("digits", max_examples=200)
+    >>> gan = kerasgen.models.GAN(latent_dim=4, hidden_units=(8,), d_steps=2)
+    >>> isinstance(gan, AdversarialTraining)
+    True
+    >>> gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+    ...             g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    >>> history = gan.fit(images, batch_size=50, epochs=1, verbose=0)
+    >>> sorted(history.history)
+    ['d_loss', 'g_loss']
+    >>> # 4 batches: 4 generator steps (model.optimizer), 2 discriminator steps for each
+    >>> int(gan.optimizer.iterations), int(gan.d_optimizer.iterations)
+    (4, 8)
 """
 
 import keras

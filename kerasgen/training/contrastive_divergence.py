@@ -38,8 +38,35 @@ Like Keras' ``Trainer`` below ``Model``, it sits below the models and never impo
 uses the model's trackers (``report``), ``optimizer`` and ``seed``.
 
 Example:
-    >>> # class MyRBM(ContrastiveDivergenceTraining, GenerativeModel): ... three methods above ...
-    >>> # model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.5)); model.fit(images)
+    >>> import keras
+    >>> import tensorflow as tf
+    >>> import kerasgen
+    >>> from kerasgen.models.base import ImageGenerativeModel
+    >>> # A Bernoulli RBM without biases: 64 binarized pixels, 8 hidden units, CD-1.
+    >>> class TinyRBM(ContrastiveDivergenceTraining, ImageGenerativeModel):
+    ...     def __init__(self, **kwargs):
+    ...         super().__init__(**kwargs)
+    ...         self.w = self.add_weight(
+    ...             shape=(64, 8), initializer=keras.initializers.RandomNormal(0, 0.01, seed=0))
+    ...         self.built = True
+    ...     def positive_states(self, images, seed):
+    ...         return tf.cast(tf.reshape(images, [-1, 64]) > 8, tf.float32)
+    ...     def energy_of(self, v):  # the free energy F(v)
+    ...         return -tf.reduce_sum(tf.nn.softplus(v @ self.w), axis=-1)
+    ...     def negative_states(self, v, seed):  # one Gibbs step from the data
+    ...         p_h = tf.sigmoid(v @ self.w)
+    ...         h = tf.cast(tf.random.stateless_uniform(tf.shape(p_h), seed) < p_h, tf.float32)
+    ...         p_v = tf.sigmoid(h @ tf.transpose(self.w))
+    ...         return tf.cast(tf.random.stateless_uniform(tf.shape(p_v), seed + 1) < p_v,
+    ...                        tf.float32)
+    >>> images, _ = kerasgen.data.load_arrays("digits", max_examples=200)
+    >>> model = TinyRBM()
+    >>> model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.5))
+    >>> history = model.fit(images, batch_size=20, epochs=2, verbose=0)
+    >>> sorted(history.history), int(model.optimizer.iterations)
+    (['loss'], 20)
+    >>> history.history["loss"][-1] < 0  # the data's free energy is below the samples'
+    True
 """
 
 import keras

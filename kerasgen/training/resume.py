@@ -23,9 +23,40 @@ shuffle them with the unseeded global generator). Datasets of unknown length, fi
 resume.
 
 Example:
-    >>> # backup = keras.callbacks.BackupAndRestore("ckpt", save_freq=50)
-    >>> # model.fit(data, epochs=10, callbacks=[backup])    # interrupted at any step...
-    >>> # model.fit(data, epochs=10, callbacks=[backup])    # ...ends with the same weights
+    >>> import os, tempfile
+    >>> import keras
+    >>> import numpy as np
+    >>> import kerasgen
+    >>> images, _ = kerasgen.data.load_arrays("digits", max_examples=96)  # 3 batches of 32
+    >>> folder = tempfile.mkdtemp()
+    >>> def fit(model, backup, *callbacks):
+    ...     backup = keras.callbacks.BackupAndRestore(os.path.join(folder, backup), save_freq=1)
+    ...     return model.fit(images, batch_size=32, epochs=2, verbose=0,
+    ...                      callbacks=[backup, *callbacks])
+    >>> def make():
+    ...     model = kerasgen.models.RBM(hidden_units=8)
+    ...     model.compile_with_defaults()
+    ...     return model
+    >>> class Interrupt(keras.callbacks.Callback):
+    ...     def on_train_batch_end(self, batch, logs=None):
+    ...         if int(self.model.optimizer.iterations) == 4:  # the second epoch's second batch
+    ...             raise RuntimeError("interrupted after step 4")
+    >>> straight = make()  # the same command, never interrupted
+    >>> initial = straight.get_weights()
+    >>> _ = fit(straight, "unused")
+    >>> interrupted = make()
+    >>> interrupted.set_weights(initial)
+    >>> fit(interrupted, "ckpt", Interrupt())
+    Traceback (most recent call last):
+    ...
+    RuntimeError: interrupted after step 4
+    >>> resumed = make()  # a fresh object: weights, optimizer and step come from the backup
+    >>> history = fit(resumed, "ckpt")
+    >>> history.epoch, int(resumed.optimizer.iterations)  # only the rest of epoch 1 ran
+    ([1], 6)
+    >>> all(np.allclose(a, b, atol=1e-6)
+    ...     for a, b in zip(straight.get_weights(), resumed.get_weights()))
+    True
 """
 
 import os

@@ -1,10 +1,19 @@
 """Image grids as PNG files.
 
 Example:
+    >>> import os, tempfile
     >>> import numpy as np
-    >>> grid = make_grid(np.zeros([6, 8, 8, 1]), num_levels=17, columns=3)
-    >>> grid.shape
-    (18, 27)
+    >>> from PIL import Image
+    >>> images = np.full([6, 8, 8, 1], 16)  # six white 8x8 images, levels 0..16
+    >>> grid = make_grid(images, num_levels=17, columns=3)
+    >>> grid.shape, grid.dtype  # 2 rows x 3 columns of 8x8, with 1-pixel borders
+    ((19, 28), dtype('uint8'))
+    >>> int(grid[0, 0]), int(grid[1, 1])  # a border pixel, level 16 scaled to 255
+    (0, 255)
+    >>> path = save_image_grid(images, os.path.join(tempfile.mkdtemp(), "grid.png"),
+    ...                        num_levels=17, columns=3)
+    >>> path.name, Image.open(path).size  # upscaled 4 times: (width, height)
+    ('grid.png', (112, 76))
 """
 
 import math

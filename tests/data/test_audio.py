@@ -2,7 +2,6 @@
 training windows, and every bad input as a ValueError naming the argument."""
 
 import dataclasses
-import doctest
 import math
 import os
 import wave
@@ -507,12 +506,6 @@ def test_load_spoken_digit(data_dir, fsdd_test, fsdd_train):
                                              seed=3)))
     for a, b in zip(first, again):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
-
-
-def test_module_docstring_runs(data_dir, monkeypatch):
-    monkeypatch.setenv("KERASGEN_DATA_DIR", str(data_dir))
-    result = doctest.testmod(audio, optionflags=doctest.ELLIPSIS)
-    assert result.attempted >= 8 and result.failed == 0
 
 
 def test_write_wav_round_trips_through_read_wav(tmp_path):

@@ -92,6 +92,7 @@ def test_emoji_pipeline_gives_colour_images_composited_on_white(emoji_dir):
     np.testing.assert_array_equal(first, again)
     image_batch, _ = next(iter(batches))
     assert tuple(image_batch.shape) == (64, 16, 16, 3)
+    assert batches.element_spec[0].shape.as_list() == [None, 16, 16, 3]  # static H, W, C
 
 
 # ------------------------------------------------------------------ conversion
@@ -306,7 +307,9 @@ def test_tfds_dataset_written_by_tfds_is_read_with_its_splits_and_labels(tfds_di
     assert len(test_images) == 6
     small, _ = data.load_arrays(name, "test", data_dir=tfds_dir, image_size=8, channels=1)
     assert small.shape == (6, 8, 8, 1)
-    batches = list(data.load(name, data_dir=tfds_dir, batch_size=5, seed=0))
+    dataset = data.load(name, data_dir=tfds_dir, batch_size=5, seed=0)
+    assert dataset.element_spec[0].shape.as_list() == [None, 12, 16, 3]  # static H, W, C
+    batches = list(dataset)
     assert [len(b[0]) for b in batches] == [5, 5, 2]
     # Opened from its files alone (the builder class's code is not needed).
     source = tfds_images.open_tfds(name, str(tfds_dir))

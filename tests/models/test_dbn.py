@@ -61,24 +61,64 @@ def test_classifier_from_the_dbn_beats_random_initialization_with_few_labels(dig
     assert accuracy["dbn"] >= accuracy["random"] + 0.02, accuracy
 
 
-def test_fine_tuning_noise_follows_its_seed(digits):
-    """One image (so the batch order cannot differ): the same seed repeats a fine-tuning call
-    exactly, another seed draws other wake/sleep noise."""
+def test_fine_tuning_noise_follows_the_models_seed(digits):
+    """One image (so the batch order cannot differ): the same start and seed repeat a
+    fine-tuning run exactly; a model seed of another value draws other wake/sleep noise."""
     image = digits[0][:1]
     dbn = DBN(image_shape=(8, 8, 1), num_levels=17, hidden_units=(8, 4), seed=0)
     dbn.compile_with_defaults()
     dbn.fit(digits[0][:40], batch_size=20, epochs=1, verbose=0)
-    start = [w.numpy() for w in dbn.weights]
+    start = dbn.get_weights()
 
     def fine_tuned(seed):
-        for weight, value in zip(dbn.weights, start):
-            weight.assign(value)
-        dbn.fine_tune(image, epochs=3, batch_size=1, learning_rate=0.1, seed=seed)
-        return np.concatenate([w.numpy().ravel() for w in dbn.weights])
+        model = DBN(image_shape=(8, 8, 1), num_levels=17, hidden_units=(8, 4), seed=seed)
+        model.compile(optimizer=keras.optimizers.SGD(0.1))
+        model.set_weights(start)
+        model.fine_tune(image, epochs=3, batch_size=1, verbose=0)
+        return np.concatenate([w.ravel() for w in model.get_weights()])
 
-    first = fine_tuned(1)
-    np.testing.assert_array_equal(first, fine_tuned(1))
-    assert not np.allclose(first, fine_tuned(2))
+    first = fine_tuned(0)
+    np.testing.assert_array_equal(first, fine_tuned(0))
+    assert not np.allclose(first, fine_tuned(1))
+
+
+def test_up_down_step_is_the_textbook_rule_under_plain_sgd(digits):
+    """With plain SGD at lr, one fine-tuning step moves the generative kernel by
+    lr h_1^T (h_0 - p(h_0 | h_1)) / B on the wake states of that step's noise (module
+    docstring): the surrogate's gradient is the up-down rule."""
+    from kerasgen.utils.noise import StatelessNoise, step_seed
+
+    images = digits[0][:20]
+    dbn = DBN(image_shape=(8, 8, 1), num_levels=17, hidden_units=(8, 4), seed=5)
+    dbn.compile(optimizer=keras.optimizers.SGD(0.1))
+    dbn.fit(images, batch_size=20, epochs=1, verbose=0)
+    kernel, bias = (w.numpy() for w in dbn.down[0])
+    noise = StatelessNoise(step_seed(dbn.seed, dbn.optimizer.iterations, salt=11))
+    wake, _, _ = dbn._up_down_states(tf.constant(images, tf.float32), noise)
+    h0, h1 = wake[0].numpy(), wake[1].numpy()
+    error = h0 - 1 / (1 + np.exp(-(h1 @ kernel + bias)))
+    dbn.fine_tune(images, batch_size=20, shuffle=False, verbose=0)  # noise follows the rows
+    np.testing.assert_allclose(dbn.down[0][0].numpy(), kernel + 0.1 * h1.T @ error / 20,
+                               atol=1e-5)
+    np.testing.assert_allclose(dbn.down[0][1].numpy(), bias + 0.1 * error.mean(0), atol=1e-5)
+
+
+def test_fit_fine_tunes_after_pretraining_with_callbacks_and_validation(digits):
+    images = digits[0][:80]
+    dbn = DBN(image_shape=(8, 8, 1), num_levels=17, hidden_units=(8, 4), fine_tune_epochs=2)
+    dbn.compile_with_defaults()
+    seen = []
+    counter = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen.append(sorted(logs)))
+    history = dbn.fit(images, batch_size=20, epochs=1, validation_data=images[:20],
+                      callbacks=[counter], verbose=0)
+    tuned = {k: v for k, v in history.history.items() if k.startswith("fine_tune_")}
+    assert set(tuned) == {f"fine_tune_{prefix}{name}" for prefix in ("", "val_")
+                          for name in DBN.fine_tune_metrics}
+    assert all(len(v) == 2 and np.all(np.isfinite(v)) for v in tuned.values()), tuned
+    assert int(dbn.optimizer.iterations) == 2 * 4  # two epochs of four batches
+    assert sorted(DBN.fine_tune_metrics) in seen  # the callbacks saw the fine-tuning steps
+    assert not np.allclose(dbn.up[0][0].numpy(), dbn.down[0][0].numpy().T)
 
 
 def test_up_down_fine_tuning_unties_weights_and_lowers_reconstruction_error(digits, tmp_path):
@@ -87,8 +127,9 @@ def test_up_down_fine_tuning_unties_weights_and_lowers_reconstruction_error(digi
     dbn.compile_with_defaults()
     dbn.fit(images, batch_size=20, epochs=3, verbose=0)
     before = float(tf.reduce_mean(dbn.reconstruction_error(images)))
-    gaps = dbn.fine_tune(images, epochs=5, batch_size=20, learning_rate=0.05)
+    history = dbn.fine_tune(images, epochs=5, batch_size=20, verbose=0)
     after = float(tf.reduce_mean(dbn.reconstruction_error(images)))
+    gaps = history.history["free_energy_gap"]
     assert len(gaps) == 5 and all(np.isfinite(gaps))
     assert after < before, (before, after)
     assert not np.allclose(dbn.up[0][0].numpy(), dbn.down[0][0].numpy().T)
@@ -102,7 +143,7 @@ def test_up_down_fine_tuning_unties_weights_and_lowers_reconstruction_error(digi
     np.testing.assert_allclose(loaded.reconstruction_error(images[:5]),
                                dbn.reconstruction_error(images[:5]), atol=1e-6)
     assert loaded.get_config() == dbn.get_config()
-    for rbm, restored in zip(dbn.rbms, loaded.rbms):  # each layer's optimizer state too
+    for rbm, restored in zip([*dbn.rbms, dbn], [*loaded.rbms, loaded]):  # optimizer states too
         saved = [keras.ops.convert_to_numpy(v) for v in rbm.optimizer.variables]
         assert len(saved) > 1 and int(saved[0]) > 0  # the step counter and the momenta
         for value, variable in zip(saved, restored.optimizer.variables, strict=True):

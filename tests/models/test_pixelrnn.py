@@ -3,7 +3,6 @@ leaks), likelihoods that sum to one over every image, sampling, completion, save
 (exact resume: tests/training/test_resume.py) and bad input. Tiny non-square images, so that
 rows and columns are not confused."""
 
-import doctest
 import itertools
 
 import numpy as np
@@ -12,8 +11,6 @@ import tensorflow as tf
 
 import kerasgen.layers.conv_lstm
 import kerasgen.layers.diagonal_lstm
-import kerasgen.layers.row_lstm
-import kerasgen.layers.skewing
 from kerasgen.data import dataset_info
 from kerasgen.export import export_tflite
 from kerasgen.layers import (
@@ -88,13 +85,6 @@ def test_each_layer_sees_the_field_its_docstring_states(layer):
     else:
         expected = (rows < 3) | ((rows == 3) & (columns <= 4))
     np.testing.assert_array_equal(seen, expected)
-
-
-def test_layer_examples_run():
-    for module in (kerasgen.layers.skewing, kerasgen.layers.conv_lstm, kerasgen.layers.row_lstm,
-                   kerasgen.layers.diagonal_lstm):
-        result = doctest.testmod(module)
-        assert result.attempted > 0 and result.failed == 0, module.__name__
 
 
 # ---------------------------------------------------------------- causality

@@ -7,9 +7,9 @@ import re
 import pytest
 
 from kerasgen.models.base import strict_options
-from tests.helpers import TINY_FAMILIES, family_elements, tiny_wavenet
+from tests.helpers import TINY_FAMILIES, family_elements
 
-FAMILIES = {**TINY_FAMILIES, "wavenet": tiny_wavenet}
+FAMILIES = TINY_FAMILIES
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))

@@ -20,9 +20,9 @@ import tensorflow as tf
 
 from kerasgen.models import DBN
 from kerasgen.training import NaNGuard
-from tests.helpers import TINY_FAMILIES, family_elements, tiny_wavenet
+from tests.helpers import TINY_FAMILIES, family_elements
 
-FAMILIES = dict(TINY_FAMILIES, wavenet=tiny_wavenet)
+FAMILIES = TINY_FAMILIES
 
 
 def _model_and_data(family):

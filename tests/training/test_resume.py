@@ -13,11 +13,11 @@ import pytest
 import tensorflow as tf
 
 from kerasgen import models
-from tests.helpers import TINY_FAMILIES, assert_weights_equal, family_elements, tiny_wavenet
+from tests.helpers import TINY_FAMILIES, assert_weights_equal, family_elements
 
 BATCHES_PER_EPOCH = 3
 INTERRUPT_AT_STEP = 4  # the second batch of the second epoch
-FAMILIES = dict(TINY_FAMILIES, wavenet=tiny_wavenet)
+FAMILIES = TINY_FAMILIES
 
 class Interrupt(keras.callbacks.Callback):
     """Raise after the training step numbered `at_step` (counted over the whole run)."""
@@ -51,9 +51,16 @@ def _fit(model, callbacks=()):
     return model.fit(_data(model), epochs=2, verbose=0, callbacks=list(callbacks))
 
 
-@pytest.mark.parametrize("family", sorted(FAMILIES))
+# Which of a DBN's fits the interruption falls in: the second RBM's (the first completes), or
+# the up-down fine-tuning after both RBMs (its tiny configuration fine-tunes one epoch).
+DBN_INTERRUPTED_FIT = {"dbn": 2, "dbn-fine-tuning": 3}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES) + ["dbn-fine-tuning"])
 def test_interrupted_and_resumed_equals_uninterrupted(family, tmp_path):
     keras.utils.set_random_seed(0)
+    interrupted_fit = DBN_INTERRUPTED_FIT.get(family)
+    family = "dbn" if interrupted_fit else family
     straight = _make(family)  # the same command, never interrupted
     initial = straight.get_weights()
     _fit(straight, [keras.callbacks.BackupAndRestore(str(tmp_path / "unused"), save_freq=1)])
@@ -61,11 +68,12 @@ def test_interrupted_and_resumed_equals_uninterrupted(family, tmp_path):
     backup = tmp_path / "backup"
     interrupted = _make(family)
     interrupted.set_weights(initial)
-    # DBN: the first RBM's 6 steps finish, the second RBM is interrupted at its step 4.
-    at_step = INTERRUPT_AT_STEP
+    # DBN: the first RBM's 6 steps finish, the second RBM is interrupted at its step 4;
+    # or both RBMs finish and fine-tuning is interrupted at its step 2 (of 3).
+    at_step = INTERRUPT_AT_STEP if interrupted_fit != 3 else 2
     with pytest.raises(KeyboardInterrupt):
         _fit(interrupted, [keras.callbacks.BackupAndRestore(str(backup), save_freq=1),
-                           _DbnAwareInterrupt(at_step) if family == "dbn"
+                           _DbnAwareInterrupt(at_step, interrupted_fit) if interrupted_fit
                            else Interrupt(at_step)])
     assert backup.exists()
 
@@ -110,16 +118,17 @@ def test_a_resumed_run_interrupted_again_still_resumes(tmp_path):
 
 
 class _DbnAwareInterrupt(keras.callbacks.Callback):
-    """Interrupt the DBN's second RBM (the first one's training completes)."""
+    """Interrupt the DBN's `fit_call`-th fit (2: the second RBM, 3: fine-tuning) after its
+    step `at_step` (the fits before it complete)."""
 
-    def __init__(self, at_step):
+    def __init__(self, at_step, fit_call=2):
         super().__init__()
-        self.at_step, self.calls = at_step, 0
+        self.at_step, self.fit_call, self.calls = at_step, fit_call, 0
 
     def on_train_begin(self, logs=None):
         self.calls += 1
 
     def on_train_batch_end(self, batch, logs=None):
         steps = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
-        if self.calls >= 2 and steps >= self.at_step:
-            raise KeyboardInterrupt(f"interrupted the second RBM after step {steps}")
+        if self.calls >= self.fit_call and steps >= self.at_step:
+            raise KeyboardInterrupt(f"interrupted fit {self.calls} after step {steps}")

@@ -10,8 +10,8 @@ FAMILY = Family("autoregressive", "images", {
                        tiny=dict(filters=8, num_layers=1, first_kernel_size=3)),
     "pixelcnn++": Preset(PixelCNNPlusPlus, {},
                          "PixelCNN++: shifted-conv U-net, discretized logistic mixture",
-                         tiny=dict(filters=8, num_resnet=1, num_hierarchies=2, num_mixtures=2,
-                                   dropout=0.0)),
+                         tiny=dict(filters=8, num_resnet=1, num_hierarchies=1, num_mixtures=2,
+                                   dropout=0.5)),
     "pixelrnn": Preset(PixelRNN, {}, "PixelRNN: Diagonal BiLSTM (--set layer=row: Row LSTM) "
                                      "between masked convolutions, softmax over levels",
                        tiny=dict(layer="row", hidden_units=4, num_layers=1,

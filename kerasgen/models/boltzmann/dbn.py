@@ -10,12 +10,20 @@ below: x_0 = v, x_l = sigmoid(x_{l-1} W_l + c_l) (greedy layer-wise pretraining)
 The generative model: the top RBM (h_{L-1}, h_L) is undirected; below it, directed sigmoid
 layers p(h_{l-1} = 1 | h_l) = sigmoid(h_l G_l + g_l), with G_l = W_l^T and g_l = b_l after
 pretraining. Recognition: q(h_l = 1 | h_{l-1}) = sigmoid(h_{l-1} R_l + r_l), R_l = W_l,
-r_l = c_l. `fine_tune` unties them by the up-down algorithm (contrastive wake-sleep):
+r_l = c_l. Fine-tuning (``fine_tune_epochs`` after pretraining in `fit`, or `fine_tune`)
+unties them by the up-down algorithm (contrastive wake-sleep):
 
     wake:  h_l ~ q(h_l | h_{l-1}) up to h_{L-1};  G_l += lr h_l^T (h_{l-1} - p(h_{l-1} | h_l))
     top:   CD-k of the top RBM on h_{L-1} (its own update rule)
     sleep: s_{L-1} from the top chain, s_{l-1} ~ p(s_{l-1} | s_l) down to s_0;
            R_l += lr s_{l-1}^T (s_l - q(s_l | s_{l-1}))
+
+Each rule is the gradient of a surrogate with the samples held fixed: the wake update of G_l
+is minus the gradient of the cross-entropy -log p(h_{l-1} | h_l), the sleep update of R_l
+that of -log q(s_l | s_{l-1}), the top one the contrastive surrogate of
+`kerasgen.training.contrastive_divergence`. So the up-down step is the DBN's ``train_step``:
+Keras' ``fit`` runs it with the compiled optimizer (plain SGD at lr gives the rules above),
+callbacks, metrics, distribution strategies and exact resume, like every other model.
 
 `sample`: Gibbs steps in the top RBM from noise, then one top-down pass (the image is the
 last layer's mean). `to_classifier` builds a Keras MLP whose hidden layers start from R_l,
@@ -27,6 +35,8 @@ Example:
     >>> dbn = DBN(image_shape=(8, 8, 1), num_levels=17, hidden_units=(16, 8))
     >>> dbn.compile_with_defaults()
     >>> _ = dbn.fit(images, batch_size=20, epochs=1, verbose=0)
+    >>> sorted(dbn.fine_tune(images, batch_size=20, verbose=0).history)
+    ['free_energy_gap', 'sleep_cross_entropy', 'wake_cross_entropy']
     >>> dbn.sample(2, gibbs_steps=10, seed=0).shape
     TensorShape([2, 8, 8, 1])
     >>> dbn.to_classifier(num_classes=10).output_shape
@@ -76,15 +86,20 @@ class DBN(ChainSampling, ImageGenerativeModel):
     Args:
         hidden_units: sizes of h_1 .. h_L (at least one).
         cd_steps, persistent, num_chains: every RBM's training (see `RBM`).
+        fine_tune_epochs: epochs of up-down fine-tuning `fit` runs after pretraining (0:
+            none; ``--set fine_tune_epochs=N`` on the command line).
         image_shape, num_levels, seed: see `ImageGenerativeModel` (no labels).
     """
+
+    fine_tune_metrics = ("free_energy_gap", "wake_cross_entropy", "sleep_cross_entropy")
 
     sample_weight_refusal = (
         "a DBN trains each layer by contrastive divergence, which does not weight examples")
 
     def __init__(self, hidden_units=(64, 32), cd_steps=1, persistent=False, num_chains=100,
-                 **kwargs):
+                 fine_tune_epochs=0, **kwargs):
         super().__init__(**kwargs)
+        self.fine_tune_epochs = val.check_non_negative_int("fine_tune_epochs", fine_tune_epochs)
         if self.num_classes is not None:
             val.fail("num_classes", repr(self.num_classes), "None: a DBN takes no labels")
         self.hidden_units = val.check_int_list("hidden_units", hidden_units, allow_empty=False)
@@ -107,19 +122,25 @@ class DBN(ChainSampling, ImageGenerativeModel):
                             self.add_weight(name=f"up_bias_{n}", shape=(h,))))
             self.down.append((self.add_weight(name=f"down_kernel_{n}", shape=(h, d)),
                               self.add_weight(name=f"down_bias_{n}", shape=(d,))))
-        self.create_trackers(())
+        self.create_trackers(self.fine_tune_metrics)
         self.built = True
 
     # ------------------------------------------------------------------ greedy training
     def compile(self, optimizer="sgd", **kwargs):
-        """Every RBM gets its own copy of ``optimizer`` (and the DBN keeps one for
-        `fine_tune`). The copies are built at once, so that a ``.keras`` file restores their
-        state (momenta) into them."""
+        """Every RBM gets its own copy of ``optimizer`` for pretraining; the DBN keeps
+        `optimizer` for fine-tuning. All are built at once, so that a ``.keras`` file
+        restores their state (momenta) into them."""
         optimizer = keras.optimizers.get(optimizer)
         for rbm in self.rbms:
             rbm.compile(optimizer=optimizer.__class__.from_config(optimizer.get_config()))
             rbm.optimizer.build(rbm.trainable_variables)
         super().compile(optimizer=optimizer, **kwargs)
+        self.optimizer.build(self.fine_tune_variables())
+
+    def fine_tune_variables(self):
+        """What up-down fine-tuning trains: the directed weights and the top RBM."""
+        return [w for pair in self.up + self.down for w in pair] \
+            + list(self.rbms[-1].trainable_variables)
 
     def get_compile_config(self):
         return {"optimizer": keras.optimizers.serialize(self.optimizer)} \
@@ -144,9 +165,11 @@ class DBN(ChainSampling, ImageGenerativeModel):
 
     def fit(self, x=None, y=None, epochs=1, validation_data=None, **kwargs):
         """Greedy pretraining: RBM l trains ``epochs`` epochs on `layer_inputs` (l), then the
-        directed weights are set from the RBMs (R_l = W_l, G_l = W_l^T). Other keyword
-        arguments go to each RBM's ``fit``. Returns a History whose keys are prefixed
-        ``rbm_{l}_``; ``loss`` is the top RBM's."""
+        directed weights are set from the RBMs (R_l = W_l, G_l = W_l^T); then
+        ``fine_tune_epochs`` epochs of up-down fine-tuning (`fine_tune`). Other keyword
+        arguments go to each phase's ``fit`` (a ``BackupAndRestore`` backs each phase up in
+        a folder of its own). Returns a History whose keys are prefixed ``rbm_{l}_`` and
+        ``fine_tune_``; ``loss`` is the top RBM's."""
         self.check_weight_arguments(kwargs)
         images = self.check_images(_as_arrays(self, x, "x"), "x")
         validation = None
@@ -184,10 +207,20 @@ class DBN(ChainSampling, ImageGenerativeModel):
                     history.history[key] = values
             if diverged:
                 break  # the layers above would train on non-finite features
+        else:
+            self.tie_directed_weights()
+            if self.fine_tune_epochs:
+                phase_kwargs = dict(kwargs)
+                if backup is not None:
+                    phase_kwargs["callbacks"] = [_layer_backup(c, "fine_tune") if c is backup
+                                                 else c for c in kwargs["callbacks"]]
+                tuned = self.fine_tune(images, epochs=self.fine_tune_epochs,
+                                       validation_data=validation, **phase_kwargs)
+                for key, values in tuned.history.items():
+                    history.history[f"fine_tune_{key}"] = values
         if backup is not None and backup.delete_checkpoint \
                 and os.path.exists(backup.backup_dir):
             shutil.rmtree(backup.backup_dir)
-        self.tie_directed_weights()
         return history
 
     def tie_directed_weights(self):
@@ -200,70 +233,73 @@ class DBN(ChainSampling, ImageGenerativeModel):
             down_bias.assign(rbm.visible_bias)
 
     # ------------------------------------------------------------------ up-down
-    def fine_tune(self, images, epochs=1, batch_size=100, learning_rate=0.01, seed=0):
-        """Up-down fine-tuning (module docstring) for ``epochs`` passes over ``images``;
-        returns the mean top-RBM free-energy gap per epoch. ``seed`` fixes this call's batch
-        order and noise (None: fresh ones)."""
-        images = self.check_images(_as_arrays(self, images, "images"), "images")
-        epochs = val.check_positive_int("epochs", epochs)
-        batch_size = val.check_positive_int("batch_size", batch_size)
-        learning_rate = val.check_positive_float("learning_rate", learning_rate)
+    def fine_tune(self, x, epochs=1, **kwargs):
+        """Up-down fine-tuning (module docstring) of a pretrained DBN for `epochs` epochs of
+        `x` (images, an array or a dataset): Keras' ``fit`` running `train_step`, with the
+        compiled optimizer and every ``fit`` argument (``batch_size``, callbacks,
+        ``validation_data``...). Returns its History: the top RBM's ``free_energy_gap`` and the
+        wake and sleep cross-entropies (nats per example, summed over layers)."""
         if len(self.rbms) < 2:
             val.fail("hidden_units", repr(self.hidden_units),
                      "at least two layers for up-down fine-tuning")
-        seed = self.resolve_seed(seed)
+        epochs = val.check_positive_int("epochs", epochs)
+        if kwargs.get("batch_size") is not None:
+            val.check_positive_int("batch_size", kwargs["batch_size"])
+        return super().fit(x, epochs=epochs, **kwargs)
+
+    def _up_down_states(self, images, noise, validation=False):
+        """``(wake, negatives, sleep)``: stochastic up-pass states h_0 .. h_{L-1}, the top
+        chain's visible probabilities (`validation`: the chain started at the data, never
+        the persistent one), and stochastic down-pass states s_0 .. s_{L-1}."""
+        wake = [self.rbms[0].visible_units(images)]
+        for n, (kernel, bias) in enumerate(self.up):
+            prob = tf.sigmoid(wake[-1] @ kernel + bias)
+            wake.append(tf.cast(noise.uniform(tf.shape(prob), n, 0) < prob, tf.float32))
         top = self.rbms[-1]
-        step = tf.Variable(0, dtype=tf.int64)
+        chain = top.chain_from_data if validation else top.negative_states
+        negatives = chain(wake[-1], tf.random.experimental.stateless_fold_in(noise.seed, 1000))
+        sleep = [tf.cast(noise.uniform(tf.shape(negatives), 99, 0) < negatives, tf.float32)]
+        for n in reversed(range(len(self.down))):
+            kernel, bias = self.down[n]
+            prob = tf.sigmoid(sleep[0] @ kernel + bias)
+            sleep.insert(0, tf.cast(noise.uniform(tf.shape(prob), 50 + n, 1) < prob,
+                                    tf.float32))
+        return wake, tf.stop_gradient(negatives), sleep
 
-        @tf.function
-        def up_down(batch):
-            # `seed` picks this call's noise (two calls with other seeds draw other noise)
-            noise = StatelessNoise(tf.random.experimental.stateless_fold_in(
-                step_seed(self.seed, step, salt=11), seed))
-            state = self.rbms[0].visible_units(batch)
-            wake = [state]
-            for n, (kernel, bias) in enumerate(self.up):  # wake: stochastic up pass
-                prob = tf.sigmoid(state @ kernel + bias)
-                state = tf.cast(noise.uniform(tf.shape(prob), n, 0) < prob, tf.float32)
-                wake.append(state)
-            for n, (kernel, bias) in enumerate(self.down):  # generative weights
-                prediction = tf.sigmoid(wake[n + 1] @ kernel + bias)
-                error = wake[n] - prediction
-                kernel.assign_add(learning_rate * tf.transpose(wake[n + 1]) @ error
-                                  / tf.cast(tf.shape(batch)[0], tf.float32))
-                bias.assign_add(learning_rate * tf.reduce_mean(error, axis=0))
-            # Top RBM: the contrastive update on the wake states.
-            negatives = top.negative_states(
-                state, tf.random.experimental.stateless_fold_in(noise.seed, 1000))
-            with tf.GradientTape() as tape:
-                surrogate, gap = top.contrastive_loss(state, negatives)
-            gradients = tape.gradient(surrogate, top.trainable_variables)
-            for variable, gradient in zip(top.trainable_variables, gradients):
-                variable.assign_sub(learning_rate * gradient)
-            # Sleep: a stochastic down pass from the top chain's visible states.
-            sleep = [tf.cast(noise.uniform(tf.shape(negatives), 99, 0) < negatives,
-                             tf.float32)]
-            for n in reversed(range(len(self.down))):
-                kernel, bias = self.down[n]
-                prob = tf.sigmoid(sleep[0] @ kernel + bias)
-                sleep.insert(0, tf.cast(noise.uniform(tf.shape(prob), 50 + n, 1) < prob,
-                                        tf.float32))
-            for n, (kernel, bias) in enumerate(self.up):  # recognition weights
-                error = sleep[n + 1] - tf.sigmoid(sleep[n] @ kernel + bias)
-                kernel.assign_add(learning_rate * tf.transpose(sleep[n]) @ error
-                                  / tf.cast(tf.shape(batch)[0], tf.float32))
-                bias.assign_add(learning_rate * tf.reduce_mean(error, axis=0))
-            step.assign_add(1)
-            return tf.reduce_mean(gap)
+    def _up_down_losses(self, images, noise, validation=False):
+        """Per-example wake and sleep cross-entropies, the top RBM's surrogate and gap."""
+        wake, negatives, sleep = self._up_down_states(images, noise, validation)
+        wake_ce = tf.add_n([_cross_entropy(wake[n], wake[n + 1] @ kernel + bias)
+                            for n, (kernel, bias) in enumerate(self.down)])
+        sleep_ce = tf.add_n([_cross_entropy(sleep[n + 1], sleep[n] @ kernel + bias)
+                             for n, (kernel, bias) in enumerate(self.up)])
+        surrogate, gap = self.rbms[-1].contrastive_loss(wake[-1], negatives)
+        return wake_ce, sleep_ce, surrogate, gap
 
-        gaps = []
-        order = np.random.default_rng(seed)
-        for _ in range(epochs):
-            index = order.permutation(len(images))
-            values = [float(up_down(tf.constant(images[index[i:i + batch_size]])))
-                      for i in range(0, len(images), batch_size)]
-            gaps.append(float(np.mean(values)))
-        return gaps
+    def train_step(self, data):
+        """One up-down step: the gradients of the three surrogates (module docstring),
+        applied by the compiled optimizer; noise keyed on the step counter."""
+        images, _, weights = unpack(data)
+        self.check_sample_weight(weights, None)
+        noise = StatelessNoise(step_seed(self.seed, self.optimizer.iterations, salt=11))
+        variables = self.fine_tune_variables()
+        with tf.GradientTape() as tape:
+            wake_ce, sleep_ce, surrogate, gap = self._up_down_losses(images, noise)
+            loss = tf.nn.compute_average_loss(wake_ce) + tf.nn.compute_average_loss(sleep_ce) \
+                + surrogate
+        self.optimizer.apply(tape.gradient(loss, variables), variables)
+        return self.report({"free_energy_gap": gap, "wake_cross_entropy": wake_ce,
+                            "sleep_cross_entropy": sleep_ce})
+
+    def test_step(self, data):
+        """The same values on validation data, the top chain started at the data (validation
+        must not move persistent chains)."""
+        images, _, weights = unpack(data)
+        self.check_sample_weight(weights, None)
+        noise = StatelessNoise(step_seed(self.seed, self.optimizer.iterations, salt=12))
+        wake_ce, sleep_ce, _, gap = self._up_down_losses(images, noise, validation=True)
+        return self.report({"free_energy_gap": gap, "wake_cross_entropy": wake_ce,
+                            "sleep_cross_entropy": sleep_ce})
 
     # ------------------------------------------------------------------ generation
     def features(self, images):
@@ -360,12 +396,21 @@ class DBN(ChainSampling, ImageGenerativeModel):
     def get_config(self):
         config = super().get_config()
         config.update(hidden_units=list(self.hidden_units), cd_steps=self.cd_steps,
-                      persistent=self.persistent, num_chains=self.num_chains)
+                      persistent=self.persistent, num_chains=self.num_chains,
+                      fine_tune_epochs=self.fine_tune_epochs)
         return config
 
 
+def _cross_entropy(targets, logits):
+    """-log p(targets) per example under independent Bernoullis with `logits` (nats)."""
+    return tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(
+        labels=tf.stop_gradient(targets), logits=logits), axis=-1)
+
+
 def _layer_backup(backup, layer):
-    """A copy of `backup` writing to ``<backup_dir>/rbm_<layer>``."""
+    """A copy of `backup` writing to ``<backup_dir>/rbm_<layer>`` (``fine_tune``: the
+    fine-tuning phase's folder)."""
+    folder = f"rbm_{layer}" if isinstance(layer, int) else layer
     return keras.callbacks.BackupAndRestore(
-        os.path.join(backup.backup_dir, f"rbm_{layer}"), save_freq=backup.save_freq,
+        os.path.join(backup.backup_dir, folder), save_freq=backup.save_freq,
         double_checkpoint=backup.double_checkpoint, delete_checkpoint=backup.delete_checkpoint)

@@ -14,7 +14,7 @@ FAMILY = Family("boltzmann", "images", {
                            tiny=dict(hidden_units=8)),
     "dbn": Preset(DBN, {"hidden_units": [64, 32]},
                   "deep belief network: RBMs trained greedily, top-down generation",
-                  tiny=dict(hidden_units=(8, 4))),
+                  tiny=dict(hidden_units=(8, 4), fine_tune_epochs=1)),
     "boltzmann-machine": Preset(BoltzmannMachine, {"hidden_units": 16},
                                 "general Boltzmann machine (visible-visible, visible-hidden, "
                                 "hidden-hidden weights), classic rule",

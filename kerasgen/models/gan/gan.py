@@ -279,16 +279,17 @@ class GAN(AdversarialTraining, ImageGenerativeModel):
 
     @strict_options
     def evaluation_report(self, images, labels=None, seed=0, classifier=None, dataset=None,
-                          data_dir=None):
+                          data_dir=None, data_options=None):
         """Test metrics (``kerasgen evaluate``): discriminator scores of the test images and
-        of as many samples, and with a `kerasgen.evaluation.Classifier` (or the `dataset`
-        whose cached classifier to use) the sample-quality metrics: Frechet and kernel
-        classifier distance, classifier score, mode coverage, and label agreement for
-        conditional models, which sample the test labels."""
+        of as many samples, and with a `kerasgen.evaluation.Classifier` (or the `dataset`,
+        `data_dir` and `data_options` of `kerasgen.data.load` whose cached classifier to
+        use) the sample-quality metrics: Frechet and kernel classifier distance, classifier
+        score, mode coverage, and label agreement for conditional models, which sample the
+        test labels (an unlabeled folder: the two distances, on rotation features)."""
         from kerasgen.evaluation.classifier import get_classifier, sample_quality
 
         if classifier is None and dataset is not None:
-            classifier = get_classifier(dataset, data_dir=data_dir)
+            classifier = get_classifier(dataset, data_dir=data_dir, **(data_options or {}))
 
         images = self.check_images(images)
         labels = self.check_labels(labels, len(images))
