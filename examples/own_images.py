@@ -60,7 +60,8 @@ def main():
     print(info.description)
     train = kerasgen.data.load("folder", "train", batch_size=64, shuffle=True,
                                max_examples=limit, **options)
-    test, test_labels = kerasgen.data.load_arrays("folder", "test", **options)
+    test, test_labels = kerasgen.data.load_arrays("folder", "test", max_examples=limit and 32,
+                                                  **options)
     real, _ = kerasgen.data.load_arrays("folder", "train", max_examples=len(test), **options)
     shape = dict(image_shape=info.image_shape, num_levels=info.num_levels)
     labelled = info.num_classes is not None

@@ -71,6 +71,11 @@ for _name in sorted(MODELS):
 PER_CLASS_FAMILIES = {name: TINY_FAMILIES[name]
                       for name in sorted([*_FIRST_OF_CLASS.values(), "rbm-pcd"])}
 
+# One preset per training style, the DBN (greedy RBMs, then fine-tuning) and the audio kind:
+# what the multi-worker check (two worker processes per family) trains.
+PER_STYLE_FAMILIES = {name: TINY_FAMILIES[name]
+                      for name in ("vae", "dcgan", "rbm-pcd", "dbn", "wavenet")}
+
 
 def family_class(name):
     """The model class of `TINY_FAMILIES` entry `name`."""

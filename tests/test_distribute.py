@@ -168,8 +168,9 @@ def check_trains_like_one_device(out):
     assert out["replicas"] == 2
     one, two = out["history_one"], out["history_two"]
     assert set(one) == set(two) and "loss" in " ".join(one)
-    for key in one:  # metrics read the same (a per-replica sum would double them)
-        np.testing.assert_allclose(two[key], one[key], rtol=2e-5, atol=2e-5, err_msg=key)
+    for key in one:  # metrics read the same (a per-replica sum would double them); the
+        # all-reduced batch-norm statistics sum in another order: 3e-5 measured on VAE-GAN's kl
+        np.testing.assert_allclose(two[key], one[key], rtol=1e-4, atol=1e-4, err_msg=key)
     assert out["weight_change"] > 1e-3, "training did not move the weights"
     # Summation order differs (all-reduce, synchronized batch norm), and Adam's m / sqrt(v)
     # magnifies it where gradients are near zero: measured up to 3e-5 on DCGAN weights that

@@ -14,7 +14,7 @@ import sys
 import numpy as np
 
 from tests.conftest import REPO_ROOT
-from tests.helpers import PER_CLASS_FAMILIES
+from tests.helpers import PER_STYLE_FAMILIES
 
 
 def _free_ports(count):
@@ -52,7 +52,7 @@ from kerasgen.training.distribute import make_strategy
 strategy = make_strategy("multi-worker")
 import numpy as np, tensorflow as tf
 from kerasgen.models import DBN
-from tests.helpers import PER_CLASS_FAMILIES, digits, family_elements
+from tests.helpers import PER_STYLE_FAMILIES, digits, family_elements
 images, _ = digits(128)
 
 
@@ -61,7 +61,7 @@ def digest(weights):
 
 
 out = {}
-for name, make in PER_CLASS_FAMILIES.items():  # every model class
+for name, make in PER_STYLE_FAMILIES.items():  # one per training style, the DBN, WaveNet
     with strategy.scope():
         model = make()
         model.compile_with_defaults()
@@ -127,7 +127,7 @@ def test_two_local_workers_end_with_identical_weights_and_resume(tmp_path):
     results = [json.loads(line[len("RESULT "):]) for out in outputs
                for line in out.splitlines() if line.startswith("RESULT ")]
     assert len(results) == 2
-    assert len(results[0]) == len(PER_CLASS_FAMILIES) + 1  # every model class and the resume check
+    assert len(results[0]) == len(PER_STYLE_FAMILIES) + 1  # each family and the resume check
     for family in results[0]:
         if family == "vae-resume":
             continue

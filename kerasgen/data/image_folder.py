@@ -367,7 +367,8 @@ def folder_dataset(scan, split, image_size, channels=3, aspect_ratio="crop", shu
     count = len(paths)
     if cache is None:
         cache = count * image_size[0] * image_size[1] * channels <= MEMORY_CACHE_BYTES
-    dataset = tf.data.Dataset.from_tensor_slices((list(paths), labels))
+    dataset = tf.data.Dataset.from_tensor_slices(  # typed: an empty split is no float list
+        (tf.constant(list(paths), tf.string, shape=[count]), tf.constant(labels, tf.int32)))
     if shuffle and not cache:  # shuffle names before decoding: the buffer holds no pixels
         dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.map(

@@ -30,6 +30,7 @@ Pixels stay in the data's own integer range (``num_levels`` values, as uint8); l
 
 import dataclasses
 import hashlib
+import json
 import os
 
 import numpy as np
@@ -223,7 +224,8 @@ class _TfdsSource:
 
 
 def _digest(*parts):
-    return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
+    text = json.dumps(parts, sort_keys=True, default=str)  # the same in every process
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
 def open_images(name, data_dir=None, options=None):

@@ -139,7 +139,8 @@ def get_classifier(dataset="digits", data_dir=None, directory=None, epochs=None,
         epochs = check_positive_int("epochs", epochs)
     source = open_images(dataset, data_dir, ImageOptions(**options))
     info = source.info
-    task = "classes" if info.num_classes else "rotations"
+    # One class folder teaches nothing (a one-way softmax): judged as unlabeled data.
+    task = "classes" if (info.num_classes or 0) >= 2 else "rotations"
     suffix = "".join(f"-{name}{value}" for name, value in (("epochs", epochs), ("seed", seed))
                      if value not in (None, 0))
     path = cache_dir(directory) / f"classifier-{source.fingerprint()}{suffix}.keras"
@@ -147,14 +148,15 @@ def get_classifier(dataset="digits", data_dir=None, directory=None, epochs=None,
         model = load_keras(path)  # checked, safe_mode=True
     else:
         images, labels = source.arrays("train")
+        default = 30 if len(images) < 10_000 else 3  # by the images, before any rotation
         if task == "rotations":
             images, labels = rotation_task(images)
+            default = max(1, default // 3)
         keras.utils.set_random_seed(seed)
-        model = build_classifier(info.image_shape, info.num_classes or 4)
+        model = build_classifier(info.image_shape, info.num_classes if task == "classes" else 4)
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
-        default = 30 if len(images) < 10_000 else 3
-        epochs = epochs or (default if task == "classes" else max(1, default // 3))
+        epochs = epochs or default
         model.fit(transforms.scale_to_unit(images, info.num_levels).numpy(), labels,
                   batch_size=128, epochs=epochs, verbose=0)
         write_whole(path, model.save)  # an interrupted save never leaves a truncated cache

@@ -124,3 +124,15 @@ def test_rotation_task_turns_square_images_and_flips_others():
     flipped, _ = rotation_task(wide)
     assert flipped.shape == (8, 2, 3, 1)
     np.testing.assert_array_equal(flipped[6], wide[0, ::-1, ::-1])
+
+
+def test_one_class_folder_is_judged_by_rotations_and_no_test_split_is_no_accuracy(data_dir,
+                                                                                  tmp_path):
+    """One subfolder holds no classes to learn; a folder read with test_fraction=0 has no
+    test images to measure the judge on (and it still trains)."""
+    folder = tmp_path / "all"
+    shutil.copytree(data_dir / "emoji" / "flags", folder / "flags")
+    judge = get_classifier("folder", data_dir=str(folder), directory=tmp_path / "cache",
+                           epochs=1, test_fraction=0, **OPTIONS)
+    assert judge.task == "rotations" and judge.num_classes == 4
+    assert judge.test_accuracy is None

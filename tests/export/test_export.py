@@ -121,9 +121,8 @@ def _fitted_wavenet(**kwargs):
 # The serving tests below walk the variants beside the registry's presets (other likelihoods,
 # corruptions and conditions); every preset itself is exported by the conformance battery
 # (tests/test_conformance_exports.py). Warm-up records are checked here only.
-SERVING_VARIANTS = ["vae", "conv-cvae-logistic", "dae", "pixelcnn++-conditional",
-                    "pixelcnn++-map", "pixelrnn-diagonal-conditional", "wavenet-global",
-                    "wavenet-local", "rbm"]
+SERVING_VARIANTS = ["vae", "conv-cvae-logistic", "pixelcnn++-conditional", "pixelcnn++-map",
+                    "pixelrnn-diagonal-conditional", "wavenet-global", "wavenet-local"]
 
 
 @pytest.fixture(scope="module", params=SERVING_VARIANTS)

@@ -20,14 +20,14 @@ import tensorflow as tf
 
 from kerasgen.models import DBN
 from kerasgen.training import NaNGuard
-from tests.helpers import TINY_FAMILIES, family_elements
+from tests.helpers import PER_CLASS_FAMILIES, TINY_FAMILIES, family_elements
 
-FAMILIES = TINY_FAMILIES
+FAMILIES = PER_CLASS_FAMILIES  # one preset per model class (tests.helpers)
 
 
 def _model_and_data(family):
     keras.utils.set_random_seed(0)
-    model = FAMILIES[family]()
+    model = TINY_FAMILIES[family]()
     model.compile_with_defaults()
     return model, family_elements(model, 64)
 

@@ -13,11 +13,11 @@ import pytest
 import tensorflow as tf
 
 from kerasgen import models
-from tests.helpers import TINY_FAMILIES, assert_weights_equal, family_elements
+from tests.helpers import PER_CLASS_FAMILIES, TINY_FAMILIES, assert_weights_equal, family_elements
 
 BATCHES_PER_EPOCH = 3
 INTERRUPT_AT_STEP = 4  # the second batch of the second epoch
-FAMILIES = TINY_FAMILIES
+FAMILIES = PER_CLASS_FAMILIES  # one preset per model class (tests.helpers)
 
 class Interrupt(keras.callbacks.Callback):
     """Raise after the training step numbered `at_step` (counted over the whole run)."""
@@ -39,7 +39,7 @@ def _data(model):
 
 
 def _make(family):
-    model = FAMILIES[family]()
+    model = TINY_FAMILIES[family]()
     model.compile_with_defaults()
     return model
 

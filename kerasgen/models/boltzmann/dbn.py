@@ -105,6 +105,9 @@ class DBN(ChainSampling, ImageGenerativeModel):
         self.hidden_units = val.check_int_list("hidden_units", hidden_units, allow_empty=False)
         if min(self.hidden_units) < 1:
             val.fail("hidden_units", repr(hidden_units), "positive layer sizes")
+        if self.fine_tune_epochs and len(self.hidden_units) < 2:
+            val.fail("fine_tune_epochs", repr(fine_tune_epochs),
+                     "0 for a DBN of one layer (up-down fine-tuning needs two)")
         self.cd_steps, self.persistent, self.num_chains = cd_steps, persistent, num_chains
         common = dict(cd_steps=cd_steps, persistent=persistent, num_chains=num_chains)
         self.rbms = [RBM(image_shape=self.image_shape, num_levels=self.num_levels,
@@ -182,6 +185,7 @@ class DBN(ChainSampling, ImageGenerativeModel):
         history = keras.callbacks.History()
         history.history, history.epoch = {}, []
         backup = resume.find_backup(kwargs.get("callbacks"))
+        diverged = False
         for n, rbm in enumerate(self.rbms):
             done = None if backup is None else os.path.join(backup.backup_dir,
                                                             f"rbm_{n}_done.weights.h5")
@@ -207,17 +211,16 @@ class DBN(ChainSampling, ImageGenerativeModel):
                     history.history[key] = values
             if diverged:
                 break  # the layers above would train on non-finite features
-        else:
-            self.tie_directed_weights()
-            if self.fine_tune_epochs:
-                phase_kwargs = dict(kwargs)
-                if backup is not None:
-                    phase_kwargs["callbacks"] = [_layer_backup(c, "fine_tune") if c is backup
-                                                 else c for c in kwargs["callbacks"]]
-                tuned = self.fine_tune(images, epochs=self.fine_tune_epochs,
-                                       validation_data=validation, **phase_kwargs)
-                for key, values in tuned.history.items():
-                    history.history[f"fine_tune_{key}"] = values
+        self.tie_directed_weights()  # also after a divergence: the rolled-back layers
+        if self.fine_tune_epochs and not diverged:
+            phase_kwargs = dict(kwargs)
+            if backup is not None:
+                phase_kwargs["callbacks"] = [_layer_backup(c, "fine_tune") if c is backup
+                                             else c for c in kwargs["callbacks"]]
+            tuned = self.fine_tune(images, epochs=self.fine_tune_epochs,
+                                   validation_data=validation, **phase_kwargs)
+            for key, values in tuned.history.items():
+                history.history[f"fine_tune_{key}"] = values
         if backup is not None and backup.delete_checkpoint \
                 and os.path.exists(backup.backup_dir):
             shutil.rmtree(backup.backup_dir)
@@ -233,19 +236,26 @@ class DBN(ChainSampling, ImageGenerativeModel):
             down_bias.assign(rbm.visible_bias)
 
     # ------------------------------------------------------------------ up-down
-    def fine_tune(self, x, epochs=1, **kwargs):
+    def fine_tune(self, x, epochs=1, batch_size=100, learning_rate=None, **kwargs):
         """Up-down fine-tuning (module docstring) of a pretrained DBN for `epochs` epochs of
         `x` (images, an array or a dataset): Keras' ``fit`` running `train_step`, with the
-        compiled optimizer and every ``fit`` argument (``batch_size``, callbacks,
-        ``validation_data``...). Returns its History: the top RBM's ``free_energy_gap`` and the
-        wake and sleep cross-entropies (nats per example, summed over layers)."""
+        compiled optimizer (`learning_rate`, when given, is set on it first) and every
+        ``fit`` argument (callbacks, ``validation_data``...). Returns its History: the top
+        RBM's ``free_energy_gap`` and the wake and sleep cross-entropies (nats per example,
+        summed over layers). The noise follows the model's seed and step (no ``seed``)."""
         if len(self.rbms) < 2:
             val.fail("hidden_units", repr(self.hidden_units),
                      "at least two layers for up-down fine-tuning")
         epochs = val.check_positive_int("epochs", epochs)
-        if kwargs.get("batch_size") is not None:
-            val.check_positive_int("batch_size", kwargs["batch_size"])
-        return super().fit(x, epochs=epochs, **kwargs)
+        if batch_size is not None:
+            batch_size = val.check_positive_int("batch_size", batch_size)
+        if "seed" in kwargs:
+            val.fail("seed", repr(kwargs["seed"]), "left out: fine-tuning noise follows the "
+                     "model's seed and the step counter (DBN(seed=...))")
+        if learning_rate is not None:
+            self.optimizer.learning_rate = val.check_positive_float("learning_rate",
+                                                                    learning_rate)
+        return super().fit(x, epochs=epochs, batch_size=batch_size, **kwargs)
 
     def _up_down_states(self, images, noise, validation=False):
         """``(wake, negatives, sleep)``: stochastic up-pass states h_0 .. h_{L-1}, the top
