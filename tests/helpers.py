@@ -55,16 +55,16 @@ def tiny_preset_model(name, **overrides):
     return preset.cls(**{**kwargs, **overrides})
 
 
-# One tiny model of every registered preset, by name (the cross-family tests: resume, NaN
-# guard, replicas, report options): registering a preset puts it under all of them. Variants
+# One tiny model of every registered preset, by name (the conformance battery, report
+# options, the bad-input table): registering a preset puts it under all of them. Variants
 # beside the presets: the RBM with persistent chains (their state must resume too).
 TINY_FAMILIES = {name: functools.partial(tiny_preset_model, name)
                  for name in MODELS}
 TINY_FAMILIES["rbm-pcd"] = functools.partial(tiny_preset_model, "rbm", persistent=True,
                                              num_chains=8)
-# One preset per model class (the first by name) and the persistent RBM: what the checks that
-# train every family in subprocesses (two replicas, two workers) walk. Presets of one class
-# differ in arguments only; each of them goes through the in-process checks above.
+# One preset per model class (the first by name) and the persistent RBM: what exact resume,
+# the NaN guard and two replicas walk (for CI time). Presets of one class differ in arguments
+# only; each of them goes through the conformance battery.
 _FIRST_OF_CLASS = {}
 for _name in sorted(MODELS):
     _FIRST_OF_CLASS.setdefault(MODELS[_name].cls, _name)

@@ -319,13 +319,14 @@ class GenerativeModel(keras.Model):
         """An example value (NumPy) of input `spec` of this model's endpoints, drawn from the
         NumPy generator `rng`: what export checks, TFLite comparisons and warm-up records feed.
 
-        Unknown dimensions are `batch_size`. The data kind draws the model's own examples
-        (``images``, ``audio``), integer ``labels`` are classes, ``num_samples`` is the batch
-        size, ``seed`` 0, ``temperature`` 1; anything else (``latents``, ``noise``, condition
-        maps) is standard normal. A family whose endpoints take inputs of its own extends this
-        and calls ``super()`` for the rest, so the export code never reads input names.
+        Unknown dimensions are `batch_size` (`example_shape`). The data kind draws the
+        model's own examples (``images``, ``audio``), integer ``labels`` are classes,
+        ``num_samples`` is the batch size, ``seed`` 0, ``temperature`` 1, the ``uniforms`` of
+        exact samplers lie in (0, 1); anything else (``latents``, ``noise``, condition maps)
+        is standard normal. A family whose endpoints take inputs of its own extends this and
+        calls ``super()`` for the rest, so the export code never reads input names.
         """
-        shape = [batch_size if d is None else d for d in spec.shape.as_list()]
+        shape = self.example_shape(spec, batch_size)
         if spec.name == self.data_kind.input_name:
             value = self.data_kind.random(rng, batch_size)
         elif spec.name == "labels" and spec.dtype.is_integer:
@@ -336,9 +337,16 @@ class GenerativeModel(keras.Model):
             value = np.zeros(shape)
         elif spec.name == "temperature":
             value = np.ones(shape)
+        elif spec.name == "uniforms":
+            value = rng.uniform(1e-6, 1 - 1e-6, size=shape)
         else:
             value = rng.standard_normal(shape)
         return np.asarray(value, dtype=spec.dtype.as_numpy_dtype)
+
+    @staticmethod
+    def example_shape(spec, batch_size):
+        """The shape of `spec` with its unknown dimensions set to `batch_size`."""
+        return [batch_size if d is None else d for d in spec.shape.as_list()]
 
     def serving_endpoints(self):
         """Ordered list of `kerasgen.export.Endpoint`s for TF Serving (first = default)."""
@@ -355,7 +363,7 @@ class ImageGenerativeModel(GenerativeModel):
     Args:
         image_shape: ``(height, width, channels)`` of the images.
         num_levels: number of integer pixel values (17 for digits, 256 for 8-bit images).
-        num_classes, seed: see `ImageGenerativeModel`.
+        num_classes, seed: see `GenerativeModel`.
     """
 
     def __init__(self, image_shape=(8, 8, 1), num_levels=17, num_classes=None, seed=0,

@@ -261,13 +261,9 @@ class AutoregressiveImageModel(MaximumLikelihoodTraining, ImageGenerativeModel):
                 "bits_per_dim": -log_prob / (self.num_dims * math.log(2.0))}
 
     def example_input(self, spec, batch_size, rng):
-        """Adds ``uniforms`` (in (0, 1)) and ``known_mask`` (random booleans) to
-        `GenerativeModel.example_input`."""
-        shape = [batch_size if d is None else d for d in spec.shape.as_list()]
-        if spec.name == "uniforms":
-            return rng.uniform(1e-6, 1 - 1e-6, size=shape).astype(np.float32)
+        """Adds ``known_mask`` (random booleans) to `GenerativeModel.example_input`."""
         if spec.name == "known_mask":
-            return rng.random(shape) < 0.5
+            return rng.random(self.example_shape(spec, batch_size)) < 0.5
         return super().example_input(spec, batch_size, rng)
 
     def _uniforms_spec(self):

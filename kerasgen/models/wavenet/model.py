@@ -346,11 +346,11 @@ class WaveNet(MaximumLikelihoodTraining, GenerativeModel):
     EXAMPLE_STEPS = 16
 
     def example_input(self, spec, batch_size, rng):
-        """Adds ``previous`` (levels), ``length``, ``uniforms`` (in (0, 1)) and log-mel
-        ``features`` (`EXAMPLE_STEPS` frames, standard normal) to
-        `GenerativeModel.example_input`; queues and per-step ``local`` conditions are
-        standard normal there."""
-        shape = [batch_size if d is None else d for d in spec.shape.as_list()]
+        """Adds ``previous`` (levels), ``length`` and log-mel ``features`` (`EXAMPLE_STEPS`
+        frames, standard normal) to `GenerativeModel.example_input`, and audio of
+        `EXAMPLE_STEPS` samples; queues and per-step ``local`` conditions are standard
+        normal there."""
+        shape = self.example_shape(spec, batch_size)
         if spec.name == "features":
             shape[1] = self.EXAMPLE_STEPS
             return rng.standard_normal(shape).astype(np.float32)
@@ -358,8 +358,6 @@ class WaveNet(MaximumLikelihoodTraining, GenerativeModel):
             return rng.integers(0, self.num_levels, size=shape).astype(np.float32)
         if spec.name == "length":
             return np.full(shape, self.EXAMPLE_STEPS, spec.dtype.as_numpy_dtype)
-        if spec.name == "uniforms":
-            return rng.uniform(1e-6, 1 - 1e-6, size=shape).astype(np.float32)
         if spec.name == self.data_kind.input_name:
             return self.data_kind.random(rng, batch_size, self.EXAMPLE_STEPS).astype(np.float32)
         return super().example_input(spec, batch_size, rng)
