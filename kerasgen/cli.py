@@ -211,6 +211,12 @@ def cmd_sample(args):
 def cmd_evaluate(args):
     directory = _run_dir(args.dir)
     model, run = _load_run(directory)
+    if args.importance_samples is not None and \
+            "importance_samples" not in inspect.signature(model.evaluation_report).parameters:
+        raise UsageError(f"`--importance-samples` applies to models whose likelihood is "
+                         f"estimated by sampling (VAEs, RBMs' AIS chains); the "
+                         f"{type(model).__name__} of {directory} takes none; received "
+                         f"{args.importance_samples}.")
     print(json.dumps(_side(model.data_kind.name).evaluate(model, run, args)))
 
 
@@ -269,14 +275,16 @@ def _positive_float(text):
 def build_parser():
     parser = _Parser(prog="kerasgen", description="Deep generative models for Keras 3.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    env_dir = os.environ.get("KERASGEN_DATA_DIR")
 
     train = sub.add_parser("train", help="train a model and write it, samples and exports")
     train.add_argument("model", help="model name (see `kerasgen list`)")
     train.add_argument("--data", default="digits")
-    train.add_argument("--data-dir", default=env_dir,
+    # No default here: a user's folder (--data folder, wav) must be named, never guessed;
+    # the named datasets' loaders fall back to $KERASGEN_DATA_DIR themselves.
+    train.add_argument("--data-dir", default=None,
                        help="folder with one subfolder per dataset, or one dataset's files "
-                            "(default: $KERASGEN_DATA_DIR)")
+                            "(named datasets default to $KERASGEN_DATA_DIR; --data folder "
+                            "and wav need it)")
     train.add_argument("--image-size", type=_image_size, default=None, metavar="N|HxW",
                        help="folder and tfds data: the size images are read at (folder "
                             "default 32)")
@@ -325,7 +333,9 @@ def build_parser():
     evaluate.add_argument("--data-dir", default=None,
                           help="default: the run's own, else $KERASGEN_DATA_DIR")
     evaluate.add_argument("--max-examples", type=_positive_int, default=None)
-    evaluate.add_argument("--importance-samples", type=_positive_int, default=1000)
+    evaluate.add_argument("--importance-samples", type=_positive_int, default=None,
+                          help="VAEs: samples per example of the likelihood bound; RBMs: AIS "
+                               "chains (default: the model's own)")
     evaluate.set_defaults(func=cmd_evaluate)
 
     export = sub.add_parser("export", help="write TF Serving and/or TFLite exports")

@@ -103,8 +103,9 @@ def evaluate(model, run, args):
     images, labels = data.load_arrays(name, "test", data_dir=data_dir,
                                       max_examples=args.max_examples, **options)
     # Every family's report declares its options; each gets those of these it accepts.
-    offered = dict(importance_samples=args.importance_samples, seed=0, dataset=name,
-                   data_dir=data_dir, data_options=options)
+    offered = dict(seed=0, dataset=name, data_dir=data_dir, data_options=options)
+    if args.importance_samples is not None:  # else the report's own default
+        offered["importance_samples"] = args.importance_samples
     accepted = inspect.signature(model.evaluation_report).parameters
     report = model.evaluation_report(images, labels if model.is_conditional else None,
                                      **{k: v for k, v in offered.items() if k in accepted})

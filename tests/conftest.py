@@ -30,3 +30,36 @@ def _seed_everything():
 
     keras.utils.set_random_seed(1234)
     yield
+
+
+@pytest.fixture(scope="session")
+def tfds_dir(tmp_path_factory):
+    """A TFDS data folder holding ``kerasgen_tiny_icons``: 12 train and 6 test RGBA images
+    (12x16, random opaque pixels) of 3 classes, written by TFDS's own writer."""
+    import numpy as np
+    import tensorflow_datasets as tfds
+
+    class KerasgenTinyIcons(tfds.core.GeneratorBasedBuilder):
+        VERSION = tfds.core.Version("1.0.0")
+
+        def _info(self):
+            return tfds.core.DatasetInfo(
+                builder=self, supervised_keys=("image", "label"),
+                features=tfds.features.FeaturesDict({
+                    "image": tfds.features.Image(shape=(12, 16, 4)),
+                    "label": tfds.features.ClassLabel(names=["circle", "square", "star"])}))
+
+        def _split_generators(self, dl_manager):
+            return {"train": self._generate_examples(0, 12),
+                    "test": self._generate_examples(1, 6)}
+
+        def _generate_examples(self, seed, count):
+            rng = np.random.default_rng(seed)
+            for i in range(count):
+                pixels = rng.integers(0, 256, (12, 16, 4), dtype=np.uint8)
+                pixels[..., 3] = 255
+                yield i, {"image": pixels, "label": i % 3}
+
+    root = tmp_path_factory.mktemp("tfds")
+    KerasgenTinyIcons(data_dir=str(root)).download_and_prepare()
+    return root

@@ -26,20 +26,6 @@ DIGITS_SHAPE = (8, 8, 1)
 DIGITS_LEVELS = 17
 DIGITS_DIMS = 64
 
-# Smallest sensible networks per family (keyword arguments of the constructor).
-_TINY = {
-    models.Autoencoder: dict(latent_dim=4, hidden_units=(32,)),
-    models.ConvAutoencoder: dict(latent_dim=4, hidden_units=(), filters=(8,)),
-    models.DenoisingAutoencoder: dict(latent_dim=4, hidden_units=(32,)),
-    models.VAE: dict(latent_dim=2, hidden_units=(32,)),
-    models.ConditionalVAE: dict(num_classes=10, latent_dim=2, hidden_units=(32,)),
-    models.GAN: dict(latent_dim=4, hidden_units=(32,), filters=(8, 16)),
-    models.ConditionalGAN: dict(num_classes=10, latent_dim=4, hidden_units=(32,),
-                                filters=(8, 16)),
-    models.VAEGAN: dict(latent_dim=4, hidden_units=(32,), filters=(8, 16)),
-    models.BEGAN: dict(latent_dim=4, code_dim=8, hidden_units=(32,), filters=(8, 16)),
-}
-
 # What the tests' data gives a model of each kind: 8x8 digits (17 levels, 10 classes for
 # conditional presets) and 8-bit audio windows (the presets' own defaults).
 TEST_DATA = {"images": dict(image_shape=DIGITS_SHAPE, num_levels=DIGITS_LEVELS), "audio": {}}
@@ -70,6 +56,16 @@ for _name in sorted(MODELS):
     _FIRST_OF_CLASS.setdefault(MODELS[_name].cls, _name)
 PER_CLASS_FAMILIES = {name: TINY_FAMILIES[name]
                       for name in sorted([*_FIRST_OF_CLASS.values(), "rbm-pcd"])}
+# The smallest sensible network of each model class (constructor keyword arguments for
+# `make_model`): the tiny configuration declared by its plain preset (the one without
+# defaults of its own, else its first), and 10 classes for conditional models.
+_PLAIN_OF_CLASS = dict(_FIRST_OF_CLASS)
+for _name in sorted(MODELS):
+    if not MODELS[_name].kwargs:
+        _PLAIN_OF_CLASS[MODELS[_name].cls] = _name
+_TINY = {cls: dict(MODELS[name].tiny,
+                   **({"num_classes": 10} if MODELS[name].conditional is True else {}))
+         for cls, name in _PLAIN_OF_CLASS.items()}
 
 # One preset per training style, the DBN (greedy RBMs, then fine-tuning) and the audio kind:
 # what the multi-worker check (two worker processes per family) trains.
@@ -194,7 +190,8 @@ def json_config(model):
     return json.loads(json.dumps(model.get_config()))
 
 
-def _iterations(model):
+def optimizer_steps(model):
+    """How many steps `model`'s optimizer has taken."""
     return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
 
 
@@ -226,13 +223,13 @@ def run_model_saving_test(model, train_data, probe_images, probe_labels=None, *,
     inputs = inputs if probe_labels is None else (inputs, tf.constant(probe_labels))
     np.testing.assert_allclose(np.asarray(loaded(inputs, training=False)),
                                np.asarray(model(inputs, training=False)), rtol=0, atol=1e-6)
-    steps_before = _iterations(model)
+    steps_before = optimizer_steps(model)
     assert steps_before > 0, "train the model before the saving test"
-    assert _iterations(loaded) == steps_before
+    assert optimizer_steps(loaded) == steps_before
 
     # 3. The loaded model trains on, counting steps from where it was.
     history = loaded.fit(train_data, epochs=1, verbose=0)
-    assert _iterations(loaded) == steps_before + num_batches(train_data)
+    assert optimizer_steps(loaded) == steps_before + num_batches(train_data)
     assert_finite_history(history, [t.name for t in loaded.trackers])
     return loaded
 
@@ -258,7 +255,7 @@ def assert_resumes_exactly(make, train_data, tmp_path, first_epochs=1, total_epo
     resumed = keras.models.load_model(path)
     resumed.fit(train_data, epochs=total_epochs - first_epochs, verbose=0, shuffle=False)
 
-    assert _iterations(resumed) == _iterations(straight) == total_epochs * num_batches(
+    assert optimizer_steps(resumed) == optimizer_steps(straight) == total_epochs * num_batches(
         train_data)
     moved = max(np.abs(w - w0).max() for w, w0 in zip(straight.get_weights(), initial))
     assert moved > 1e-4, "training did not change the weights"

@@ -18,8 +18,7 @@ TRAIN = ["--epochs", "1", "--batch-size", "32", "--max-examples", "128", "--verb
 def runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs")
     for model, extra in [("vae", ["--set", "latent_dim=3", "--set", "hidden_units=(16,)"]),
-                         ("cvae", []), ("denoising-autoencoder", []),
-                         ("wgan-gp", ["--set", "filters=(8,16)", "--set", "d_steps=2"])]:
+                         ("cvae", []), ("denoising-autoencoder", [])]:
         assert main(["train", model, "--out", str(out), *TRAIN, *extra]) == 0
     return out
 
@@ -61,11 +60,19 @@ def test_evaluate_prints_one_json_object(runs, capsys):
     assert np.isclose(report["bits_per_dim"], report["nll_nats"] / (64 * np.log(2)))
     assert main(["evaluate", str(runs / "denoising-autoencoder-digits")]) == 0
     assert 0 < json.loads(capsys.readouterr().out)["reconstruction_mse"] < 1
+    # An option the model's report does not take is refused, not ignored.
+    assert main(["evaluate", str(runs / "denoising-autoencoder-digits"),
+                 "--importance-samples", "20"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "`--importance-samples`" in err and "20" in err, err
 
 
-def test_gan_runs_sample_evaluate_and_serve(runs, capsys, tmp_path, monkeypatch):
+@pytest.mark.slow
+def test_gan_runs_sample_evaluate_and_serve(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("KERASGEN_CACHE_DIR", str(tmp_path / "cache"))
-    run = runs / "wgan-gp-digits"
+    assert main(["train", "wgan-gp", "--out", str(tmp_path), *TRAIN, "--set", "filters=(8,16)",
+                 "--set", "d_steps=2"]) == 0
+    run = tmp_path / "wgan-gp-digits"
     record = json.loads((run / "run.json").read_text())
     assert record["final"]["gradient_penalty"] >= 0
     assert record["epochs"] == 1  # a GAN logs no "loss"; the epochs are counted all the same
@@ -89,6 +96,7 @@ def test_gan_runs_sample_evaluate_and_serve(runs, capsys, tmp_path, monkeypatch)
     assert {"sample", "generate", "discriminate"} <= set(loaded.signatures)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["pixelcnn", "pixelcnn++"])
 def test_autoregressive_models_train_sample_and_evaluate(model, tmp_path, capsys):
     tiny = {"pixelcnn": ["--set", "filters=8", "--set", "num_layers=1"],
@@ -108,6 +116,7 @@ def test_autoregressive_models_train_sample_and_evaluate(model, tmp_path, capsys
     assert {"sample", "log_prob", "bits_per_dim", "complete"} <= set(loaded.signatures)
 
 
+@pytest.mark.slow
 def test_rbm_trains_samples_evaluates_with_ais_and_exports(tmp_path, capsys):
     assert main(["train", "rbm", "--out", str(tmp_path), *TRAIN, "--set", "hidden_units=8",
                  "--set", "persistent=True", "--set", "num_chains=16"]) == 0
@@ -126,6 +135,7 @@ def test_rbm_trains_samples_evaluates_with_ais_and_exports(tmp_path, capsys):
     assert {"sample", "free_energy", "transform"} <= set(loaded.signatures)
 
 
+@pytest.mark.slow
 def test_dbn_trains_greedily_samples_evaluates_and_exports(tmp_path, capsys):
     assert main(["train", "dbn", "--out", str(tmp_path), *TRAIN,
                  "--set", "hidden_units=[16, 8]"]) == 0
@@ -173,6 +183,7 @@ WAVENET = ["--set", "layers_per_stack=3", "--set", "residual_channels=8",
            "--set", "skip_channels=8", "--epochs", "1", "--batch-size", "8", "--verbose", "0"]
 
 
+@pytest.mark.slow
 def test_wavenet_on_spoken_digits_trains_samples_wavs_evaluates_and_exports(
         tmp_path, capsys, data_dir):
     from kerasgen.data import audio
@@ -195,6 +206,7 @@ def test_wavenet_on_spoken_digits_trains_samples_wavs_evaluates_and_exports(
     assert report["num_recordings"] == 3 and 0 < report["nats_per_sample"] < np.log(256) + 0.1
 
 
+@pytest.mark.slow
 def test_wavenet_on_a_wav_folder(tmp_path, capsys):
     from kerasgen.data import audio
 
@@ -216,6 +228,7 @@ def test_autoencoder_cannot_sample(runs, capsys):
     assert "no prior" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_console_script_is_installed():
     result = subprocess.run([sys.executable, "-m", "kerasgen.cli", "list"], capture_output=True,
                             text=True, check=True)

@@ -59,6 +59,7 @@ def test_conditional_vae_on_a_colour_folder_trains_samples_and_evaluates(
     assert np.isfinite(report["nll_nats"])
 
 
+@pytest.mark.slow
 def test_conditional_gan_on_a_colour_folder_is_judged_by_a_classifier_of_its_classes(
         emoji_copy, tmp_path, capsys):
     """`kerasgen evaluate` of a GAN on a folder: the evaluation classifier is trained on the
@@ -103,6 +104,17 @@ def test_bad_folder_arguments_exit_2_with_one_line(argv, needle, emoji_copy, tmp
     code = main(["train", "vae", "--out", str(tmp_path), *argv, "--epochs", "1"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and needle in err, err
+
+
+def test_a_folder_is_never_guessed_from_the_data_directory(emoji_copy, tmp_path, capsys,
+                                                          monkeypatch):
+    # $KERASGEN_DATA_DIR names where the named datasets live: even when it holds pictures,
+    # --data folder trains on the folder the user names with --data-dir, never on it.
+    monkeypatch.setenv("KERASGEN_DATA_DIR", str(emoji_copy))
+    code = main(["train", "vae", "--data", "folder", "--out", str(tmp_path), "--epochs", "1"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "`data_dir`" in err, err
+    assert not (tmp_path / "vae-folder").exists()
 
 
 def test_a_conditional_model_refuses_an_unlabeled_folder(tmp_path, capsys):

@@ -23,8 +23,10 @@ from kerasgen.training.maximum_likelihood import MaximumLikelihoodTraining
 from tests.conftest import REPO_ROOT
 from tests.helpers import PER_CLASS_FAMILIES, family_class
 
+pytestmark = pytest.mark.slow  # README: what `-m "not slow"` leaves out
+
 SCRIPT = r"""
-import json, sys, tempfile
+import json, sys, tempfile, zlib
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
@@ -49,6 +51,10 @@ def replica_copies_differ(model):
 
 
 def train(name, strategy, initial):
+    # Initial weights fixed per family: a binary unit drawn as u < p flips where the two
+    # devices' p differ in the last bit and u falls between (seen once, on the DBN, in a full
+    # suite run); a fixed start makes the check the same on every run, not a rare coin toss.
+    keras.utils.set_random_seed(zlib.crc32(name.encode()))
     with strategy.scope():
         model = FAMILIES[name]()
         model.compile_with_defaults()

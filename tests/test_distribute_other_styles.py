@@ -5,6 +5,8 @@ import pytest
 
 from tests.test_distribute import STYLES, check_trains_like_one_device, run_families
 
+pytestmark = pytest.mark.slow  # README: what `-m "not slow"` leaves out
+
 OTHER_STYLES = sorted(f for f, style in STYLES.items() if style != "maximum likelihood")
 
 

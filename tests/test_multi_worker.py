@@ -12,9 +12,12 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.helpers import PER_STYLE_FAMILIES
+
+pytestmark = pytest.mark.slow  # README: what `-m "not slow"` leaves out
 
 
 def _free_ports(count):

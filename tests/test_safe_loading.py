@@ -1,6 +1,7 @@
 """`kerasgen.models.load_model`: real saved files load with safe_mode=True, and every file it
 must refuse (missing, truncated, not a zip, not kerasgen, newer format, holding code) gets a
-ValueError naming `path`, what it holds and what was expected."""
+ValueError naming `path`, what it holds and what was expected. (Every preset's own file
+loads through it in the conformance battery, tests/test_conformance.py.)"""
 
 import json
 import zipfile
@@ -11,10 +12,9 @@ import pytest
 
 import kerasgen
 from kerasgen.cli import main
-from kerasgen import models
 from kerasgen.models import GAN, RBM, VAE, PixelCNN, loading
-from kerasgen.models.base import FORMAT_VERSION, GenerativeModel
-from tests.helpers import assert_weights_equal, make_model, tiny_kwargs, training_data
+from kerasgen.models.base import FORMAT_VERSION
+from tests.helpers import assert_weights_equal, make_model, training_data
 
 
 def _trained(model):
@@ -87,34 +87,6 @@ def test_round_trip_loads_equal_weights_in_safe_mode(family, tmp_path, spy):
     assert loaded.get_config()["format_version"] == FORMAT_VERSION
     assert_weights_equal(model, loaded, atol=0)
     assert int(loaded.optimizer.iterations) == int(model.optimizer.iterations) == 1
-
-
-# Tiny constructor arguments of every registered kerasgen model (tests.helpers has the rest).
-TINY = {
-    models.PixelCNN: dict(filters=8, num_layers=1, first_kernel_size=3),
-    models.PixelCNNPlusPlus: dict(filters=8, num_resnet=1, num_hierarchies=2, num_mixtures=2),
-    models.PixelRNN: dict(hidden_units=3, num_layers=1, first_kernel_size=3),
-    models.WaveNet: dict(residual_channels=8, skip_channels=8, layers_per_stack=2, stacks=1),
-    models.RBM: dict(hidden_units=8),
-    models.GaussianRBM: dict(hidden_units=8),
-    models.BoltzmannMachine: dict(hidden_units=3),
-    models.DBN: dict(hidden_units=(8, 4)),
-    models.EnergyModel: dict(hidden_units=(8,), langevin_steps=2, buffer_size=16),
-}
-REGISTERED = sorted(name for name, obj in keras.saving.get_custom_objects().items()
-                    if isinstance(obj, type) and issubclass(obj, GenerativeModel)
-                    and obj.__module__.startswith("kerasgen."))
-
-
-@pytest.mark.parametrize("name", REGISTERED)
-def test_every_registered_model_loads_in_safe_mode(name, tmp_path):
-    """No family puts code (a lambda, a pickled function) into its saved config."""
-    cls = keras.saving.get_registered_object(name)
-    model = cls(**TINY[cls]) if cls in TINY else cls(**tiny_kwargs(cls))
-    model.save(tmp_path / "m.keras")
-    loaded = kerasgen.load_model(tmp_path / "m.keras")
-    assert type(loaded) is cls and loaded.get_config() == model.get_config()
-    assert_weights_equal(model, loaded, atol=0)
 
 
 def test_a_file_from_before_format_versions_loads_as_version_1(saved_vae, tmp_path):

@@ -6,7 +6,8 @@ sees other batches than an uninterrupted one. kerasgen models fit with a ``Backu
 in their callbacks go through `fit_resumably` instead, which reads the data as one stream:
 
     stream = x.repeat()             epoch e is the e-th pass (its e-th shuffle order)
-    step   = optimizer.iterations   batches already trained on (restored with the backup)
+    step   = optimizer.iterations   batches this run trained on (restored with the backup,
+             - the run's first step    less the step the run began at, kept beside it)
     resume = stream.skip(step)      the rest of the interrupted epoch, then whole epochs
 
 (A seeded ``shuffle`` keeps its reshuffling state in the dataset object: the e-th pass over a
@@ -59,12 +60,15 @@ Example:
     True
 """
 
+import json
 import os
 
 import keras
 import tensorflow as tf
 
 from kerasgen.training.distribute import is_multi_worker
+
+RUN_START_FILE = "kerasgen_run_start.json"  # beside Keras' backup: the step a run began at
 
 
 def find_backup(callbacks):
@@ -102,11 +106,12 @@ def fit_resumably(model, fit, x, backup, epochs=1, initial_epoch=0, **kwargs):
     """``fit(x, epochs, ...)`` restored from `backup` and continued on the batches the run had
     not trained on (module docstring). `fit` is Keras' own ``Model.fit``."""
     batches = int(x.cardinality())
-    if os.path.exists(backup._weights_path):
+    restored = os.path.exists(backup._weights_path)
+    if restored:
         backup.set_model(model)
         with model.distribute_strategy.scope():  # it may build the optimizer's variables
             backup._load_model()
-    step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+    step = _steps_of_this_run(model, backup, restored)
     epoch, batch = divmod(step, batches)
     epoch = max(epoch, initial_epoch)
     # A seeded shuffle draws each pass's order from state kept in the dataset object, so
@@ -124,6 +129,23 @@ def fit_resumably(model, fit, x, backup, epochs=1, initial_epoch=0, **kwargs):
                           steps_per_epoch=batches, **kwargs)
         history = _merged(history, later)
     return history if history is not None else keras.callbacks.History()
+
+
+def _steps_of_this_run(model, backup, restored):
+    """How many batches this run has trained on: the optimizer's step less the step it
+    started from, which the first call of a run records beside the backup (so an already
+    trained model fit again trains its `epochs` anew, as with Keras' own resume)."""
+    step = int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+    path = os.path.join(backup.backup_dir, RUN_START_FILE)
+    if restored:  # a backup written before the start was recorded began at step 0
+        if not os.path.exists(path):
+            return step
+        with open(path) as file:
+            return step - json.load(file)["step"]
+    os.makedirs(backup.backup_dir, exist_ok=True)
+    with open(path, "w") as file:
+        json.dump({"step": step}, file)
+    return 0
 
 
 def _fit_from(model, fit, backup, data, first_epoch, epochs, more_follows=False, **kwargs):

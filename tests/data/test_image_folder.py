@@ -259,37 +259,6 @@ def test_flat_folder_is_unlabeled(tmp_path):
 
 
 # ------------------------------------------------------------------ TFDS
-@pytest.fixture(scope="module")
-def tfds_dir(tmp_path_factory):
-    """A tiny RGBA image dataset with labels, written by TFDS's own writer."""
-    import tensorflow_datasets as tfds
-
-    class KerasgenTinyIcons(tfds.core.GeneratorBasedBuilder):
-        VERSION = tfds.core.Version("1.0.0")
-
-        def _info(self):
-            return tfds.core.DatasetInfo(
-                builder=self, supervised_keys=("image", "label"),
-                features=tfds.features.FeaturesDict({
-                    "image": tfds.features.Image(shape=(12, 16, 4)),
-                    "label": tfds.features.ClassLabel(names=["circle", "square", "star"])}))
-
-        def _split_generators(self, dl_manager):
-            return {"train": self._generate_examples(0, 12),
-                    "test": self._generate_examples(1, 6)}
-
-        def _generate_examples(self, seed, count):
-            rng = np.random.default_rng(seed)
-            for i in range(count):
-                pixels = rng.integers(0, 256, (12, 16, 4), dtype=np.uint8)
-                pixels[..., 3] = 255
-                yield i, {"image": pixels, "label": i % 3}
-
-    root = tmp_path_factory.mktemp("tfds")
-    KerasgenTinyIcons(data_dir=str(root)).download_and_prepare()
-    return root
-
-
 def test_tfds_dataset_written_by_tfds_is_read_with_its_splits_and_labels(tfds_dir):
     name = "tfds:kerasgen_tiny_icons"
     info = data.dataset_info(name, data_dir=tfds_dir)

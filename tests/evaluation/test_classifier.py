@@ -29,6 +29,7 @@ def real():
     return train, train_labels, test, test_labels
 
 
+@pytest.mark.slow
 def test_classifier_is_accurate_and_cached(classifier, tmp_path_factory):
     assert classifier.test_accuracy > 0.9 and classifier.num_classes == 10
     cached = list(tmp_path_factory.getbasetemp().glob("cache*/classifier-digits.keras"))
@@ -44,6 +45,7 @@ def test_frechet_distance_formula_on_gaussians():
     assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_real_against_real_is_near_zero_and_noise_grows_it(classifier, real):
     train, _, test, _ = real
     reference = classifier.features(test)
@@ -60,6 +62,7 @@ def test_real_against_real_is_near_zero_and_noise_grows_it(classifier, real):
     assert abs(kernels[0]) < kernels[1] < kernels[2]
 
 
+@pytest.mark.slow
 def test_blur_grows_the_distance_monotonically(classifier, real):
     train, _, test, _ = real
     reference = classifier.features(test)
@@ -68,11 +71,13 @@ def test_blur_grows_the_distance_monotonically(classifier, real):
     assert distances[0] < distances[1] < distances[2]
 
 
+@pytest.mark.slow
 def test_real_data_scores_near_the_class_count(classifier, real):
     score = classifier_score(classifier.probabilities(real[2]))
     assert 8.0 < score <= 10.0
 
 
+@pytest.mark.slow
 def test_one_class_generator_is_reported_collapsed(classifier, real):
     train, train_labels, test, _ = real
     reference = classifier.probabilities(test)
@@ -85,6 +90,7 @@ def test_one_class_generator_is_reported_collapsed(classifier, real):
     assert healthy["class_kl"] < 0.1 < collapsed["class_kl"]
 
 
+@pytest.mark.slow
 def test_label_agreement_and_report(classifier, real):
     train, train_labels, test, _ = real
     probabilities = classifier.probabilities(train[:300])

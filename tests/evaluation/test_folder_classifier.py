@@ -46,6 +46,7 @@ def judged(request, data_dir, flat_emoji, cache):
     return classifier, train, test
 
 
+@pytest.mark.slow
 def test_class_folders_train_on_their_labels_and_a_flat_folder_on_rotations(judged):
     classifier, _, _ = judged
     if classifier.task == "classes":
@@ -56,6 +57,7 @@ def test_class_folders_train_on_their_labels_and_a_flat_folder_on_rotations(judg
         assert classifier.test_accuracy > 0.45  # 4 rotations: chance is 0.25
 
 
+@pytest.mark.slow
 def test_real_against_real_is_far_below_noise_and_grows_with_it(judged):
     """600 training emoji against the other ~1100 (the test split, ~190, is too few for a
     64-dimensional covariance)."""
@@ -70,6 +72,7 @@ def test_real_against_real_is_far_below_noise_and_grows_with_it(judged):
     assert same < 0.2 * noisy[-1], (same, noisy)
 
 
+@pytest.mark.slow
 def test_blur_grows_the_distance_monotonically(judged):
     classifier, train, _ = judged
     images, reference = train[:600], classifier.features(train[600:])
@@ -78,6 +81,7 @@ def test_blur_grows_the_distance_monotonically(judged):
     assert distances[0] < distances[1] < distances[2], distances
 
 
+@pytest.mark.slow
 def test_report_of_a_rotation_classifier_holds_the_distances_only(judged):
     classifier, train, test = judged
     report = sample_quality(classifier, train[:100], test)
@@ -91,6 +95,7 @@ def test_report_of_a_rotation_classifier_holds_the_distances_only(judged):
         sample_quality(classifier, train[:10], test, generated_labels=np.zeros(10, int))
 
 
+@pytest.mark.slow
 def test_the_cache_follows_the_folder_and_the_options(data_dir, cache, tmp_path):
     """A copy of three categories: trained once, loaded from the cache while nothing changes,
     retrained when a file is added or the image size differs."""
@@ -136,3 +141,36 @@ def test_one_class_folder_is_judged_by_rotations_and_no_test_split_is_no_accurac
                            epochs=1, test_fraction=0, **OPTIONS)
     assert judge.task == "rotations" and judge.num_classes == 4
     assert judge.test_accuracy is None
+
+
+@pytest.mark.slow
+def test_a_tfds_dataset_is_judged_by_its_labels_and_a_gan_reports_against_it(tfds_dir,
+                                                                            tmp_path,
+                                                                            monkeypatch):
+    """A dataset TFDS prepared on disk (its own writer, 3 classes): the judge trains on its
+    labels at the size it is read at, is cached under its fingerprint, and a GAN's report on
+    it names that judge's task (random pixels: the figures themselves mean nothing here)."""
+    from kerasgen.models import VAEGAN, ConditionalGAN
+
+    name, options = "tfds:kerasgen_tiny_icons", dict(image_size=8, channels=3)
+    monkeypatch.setenv("KERASGEN_CACHE_DIR", str(tmp_path))
+    judge = get_classifier(name, data_dir=str(tfds_dir), epochs=1, **options)
+    assert judge.task == "classes" and judge.num_classes == 3
+    assert tuple(judge.model.input_shape[1:]) == (8, 8, 3)
+    cached = sorted(tmp_path.glob("classifier-tfds-*.keras"))
+    assert len(cached) == 1
+    get_classifier(name, data_dir=str(tfds_dir), epochs=1, **options)
+    get_classifier(name, data_dir=str(tfds_dir), epochs=1, image_size=6, channels=3)
+    assert len(list(tmp_path.glob("classifier-tfds-*.keras"))) == 2  # one per size, not per call
+
+    images, labels = data.load_arrays(name, "test", data_dir=str(tfds_dir), **options)
+    shape = dict(image_shape=(8, 8, 3), num_levels=256, latent_dim=4, hidden_units=(16,))
+    cgan = ConditionalGAN(num_classes=3, **shape)
+    report = cgan.evaluation_report(images, labels, dataset=name, data_dir=str(tfds_dir),
+                                    data_options=options)  # the default judge: 30 epochs
+    assert report["classifier_task"] == "classes"
+    assert np.isfinite(report["frechet_distance"]) and 0 <= report["label_agreement"] <= 1
+    # Every GAN reads the judge at the size it was trained at (VAE-GAN dropped the options).
+    report = VAEGAN(**shape).evaluation_report(images, dataset=name, data_dir=str(tfds_dir),
+                                               data_options=options)
+    assert np.isfinite(report["frechet_distance"]) and report["reconstruction_mse"] >= 0

@@ -107,6 +107,7 @@ def test_bounds_approach_the_exact_log_likelihood(vae, test_images):
     assert gap_1000.mean() < 0.8 * gap_1.mean(), (gap_1, gap_1000)
 
 
+@pytest.mark.slow
 def test_chunked_evaluation_agrees_within_monte_carlo_error(vae, test_images):
     """Small decoder batches split the K samples into chunks drawn with other seeds, so the
     draws differ; the estimates must agree within their Monte Carlo error."""

@@ -65,6 +65,7 @@ def _pixelcnn_pp():
     return model
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [
     lambda: make_model(VAE, likelihood="discretized_logistic", learning_rate=3e-3),
     _pixelcnn, _pixelcnn_pp], ids=["vae", "pixelcnn", "pixelcnn++"])

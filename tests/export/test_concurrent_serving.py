@@ -19,6 +19,8 @@ from kerasgen import data
 from kerasgen.export import example_inputs, export_serving
 from kerasgen.models import GAN, RBM, VAE, PixelCNN
 
+pytestmark = pytest.mark.slow  # README: what `-m "not slow"` leaves out
+
 THREADS = 16
 CALLS_PER_SIGNATURE = 8  # different inputs and seeds; each thread makes every call
 

@@ -137,6 +137,7 @@ def exported(model, tmp_path_factory):
     return folder, export_serving(model, folder, name="m", version=3)
 
 
+@pytest.mark.slow
 def test_saved_model_in_fresh_process_equals_keras(model, exported, tmp_path):
     folder, path = exported
     assert path == folder / "m" / "3" and (path / "saved_model.pb").is_file()
@@ -158,6 +159,7 @@ def test_saved_model_in_fresh_process_equals_keras(model, exported, tmp_path):
                                        rtol=1e-5, atol=1e-5, err_msg=endpoint.name)
 
 
+@pytest.mark.slow
 def test_signatures_are_named_and_default_is_first(model, exported):
     _, path = exported
     loaded = tf.saved_model.load(str(path))
@@ -171,6 +173,7 @@ def test_signatures_are_named_and_default_is_first(model, exported):
         assert set(kwargs) == {spec.name for spec in endpoint.input_signature}
 
 
+@pytest.mark.slow
 def test_warmup_records_cover_every_signature_and_replay(model, exported):
     _, path = exported
     requests = read_warmup_requests(path)
@@ -181,6 +184,7 @@ def test_warmup_records_cover_every_signature_and_replay(model, exported):
         assert outputs and all(np.all(np.isfinite(v.numpy())) for v in outputs.values()), name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["vae", "conv-cvae-logistic", "dae"])
 def test_tflite_encoder_decoder_equals_keras(name, tmp_path):
     """Models with a decoder (GANs and autoregressive models have their own tests below)."""
@@ -315,6 +319,7 @@ def test_endpoint_inputs_must_be_named():
 
 # Every preset's TFLite signatures are compared with Keras by the conformance battery
 # (tests/test_conformance_exports.py); here the conditioned variants, with direct checks.
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["pixelcnn++-conditional", "pixelcnn++-map",
                                   "pixelrnn-diagonal-conditional"])
 def test_tflite_autoregressive_equals_keras(name, tmp_path):
@@ -336,6 +341,7 @@ def test_tflite_autoregressive_equals_keras(name, tmp_path):
     assert np.array_equal(drawn, np.round(drawn))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["wavenet-global", "wavenet-local"])
 def test_tflite_wavenet_step_loop_equals_the_keras_cached_generator(name, tmp_path):
     """The streaming step, looped by `synthesize` as an app would, gives the audio of

@@ -128,10 +128,11 @@ def test_likelihood_sums_to_one_over_every_image(make, shape, levels):
     lambda: _pixelcnn(likelihood="bernoulli"),
     lambda: _pixelcnn(num_classes=10),
     _pixelcnn_pp,
-    lambda: _pixelcnn_pp(num_hierarchies=3, num_resnet=2),
+    pytest.param(lambda: _pixelcnn_pp(num_hierarchies=3, num_resnet=2), marks=pytest.mark.slow),
     lambda: _pixelcnn_pp(num_hierarchies=1),
     lambda: _pixelcnn_pp(num_classes=10),
-    lambda: _pixelcnn_pp(condition_shape=(8, 8, 1), num_hierarchies=3),
+    pytest.param(lambda: _pixelcnn_pp(condition_shape=(8, 8, 1), num_hierarchies=3),
+                 marks=pytest.mark.slow),
     lambda: _pixelcnn_pp(image_shape=(8, 8, 3), num_levels=256),
     lambda: _pixelcnn_pp(likelihood="categorical", image_shape=(4, 8, 1)),
 ], ids=["gray", "rgb", "bernoulli", "conditional", "pp", "pp-3-resolutions",
@@ -234,6 +235,7 @@ def test_bernoulli_completion_keeps_the_given_pixels():
     assert set(np.unique(completed[:, 4:])) <= {0.0, 16.0}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [_pixelcnn, lambda: _pixelcnn_pp(dropout=0.3)],
                          ids=["pixelcnn", "pixelcnn++"])
 def test_training_reports_bits_per_dim_and_learns(make):
@@ -254,6 +256,7 @@ def test_training_reports_bits_per_dim_and_learns(make):
     np.testing.assert_allclose(nll_map.sum(axis=(1, 2)), -model.log_prob(test[:2]), rtol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [_pixelcnn, lambda: _pixelcnn_pp(num_classes=10),
                                   lambda: _pixelcnn_pp(condition_shape=(8, 8, 1))],
                          ids=["pixelcnn", "pixelcnn++-conditional", "pixelcnn++-map"])

@@ -2,6 +2,9 @@
 from the stack beats random initialization with few labels, up-down fine-tuning unties the
 directed weights and helps reconstruction, generation, save/load, bad input."""
 
+import pathlib
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -165,3 +168,22 @@ def test_up_down_fine_tuning_unties_weights_and_lowers_reconstruction_error(digi
 def test_bad_input_names_the_argument(make, match):
     with pytest.raises(ValueError, match=f"`{match}`"):
         make()
+
+
+def test_a_file_saved_before_fine_tuning_ran_in_fit_loads_whole_and_fine_tunes(digits):
+    # Written by kerasgen at c73b377^ (DBN(hidden_units=(8, 4)), one epoch on 64 digits,
+    # batch 32): its config has no fine_tune_epochs and its fine-tuning optimizer never
+    # stepped. Keras would skip the optimizer's state, with a warning, if the loaded DBN
+    # built it for the fine-tuning variables before reading the file.
+    path = pathlib.Path(__file__).parent / "saved" / "dbn_format1_before_fine_tuning_in_fit.keras"
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Ss]kipping variable loading.*")
+        model = kerasgen.load_model(path)
+    assert model.fine_tune_epochs == 0 and tuple(model.hidden_units) == (8, 4)
+    # The greedy phase's state came back: each RBM's optimizer took its 2 steps.
+    assert [int(rbm.optimizer.iterations) for rbm in model.rbms] == [2, 2]
+    before = model.get_weights()
+    history = model.fine_tune(digits[0][:64], epochs=1, batch_size=32, verbose=0)
+    assert int(model.optimizer.iterations) == 2
+    assert np.all(np.isfinite(history.history["wake_cross_entropy"]))
+    assert max(np.abs(a - b).max() for a, b in zip(model.get_weights(), before)) > 0

@@ -79,6 +79,7 @@ def test_a_training_step_writes_each_chain_to_its_own_buffer_row():
     assert changed.sum() == 32
 
 
+@pytest.mark.slow
 def test_tflite_energy_equals_keras(tmp_path):
     model = EnergyModel(hidden_units=(16,), network="conv", filters=(4,))
     path, report = export_tflite(model, tmp_path / "ebm.tflite")

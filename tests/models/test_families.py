@@ -80,6 +80,7 @@ def test_training_reduces_the_loss():
     assert losses[-1] < losses[0] - 5.0, losses
 
 
+@pytest.mark.slow
 def test_resumes_exactly_from_a_keras_file(tmp_path):
     """Saved to .keras, loaded and trained on: dynamic binarization and latent noise continue.
     (Interrupted runs with BackupAndRestore, every family: tests/training/test_resume.py.)"""

@@ -94,6 +94,7 @@ def test_weight_clipping_bounds_every_discriminator_weight():
     assert any(np.max(np.abs(w.numpy())) > 0.0099 for w in model.discriminator.trainable_weights)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preset", ["gan", "dcgan", "wgan", "wgan-gp", "cgan"])
 def test_presets_train_with_finite_losses(preset):
     info = data.dataset_info("digits")
@@ -126,6 +127,7 @@ def test_two_optimizers_survive_save_and_load(tmp_path):
                                model.discriminate(digits(4)[0]), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_resume_from_keras_file_is_exact(tmp_path):
     """Both optimizers, batch norm and the noise stream continue from a .keras file."""
     images, _ = digits(96)

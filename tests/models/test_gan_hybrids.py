@@ -81,6 +81,7 @@ def test_vaegan_losses_match_their_formulas():
         real_term + 0.5 * (fake_term(samples) + fake_term(reconstructions)), rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_vaegan_learns_to_reconstruct():
     """Held-out reconstructions end far closer than the mean training image is."""
     images, _ = data.load_arrays("digits")
@@ -141,6 +142,7 @@ def test_began_trains_k_and_converges():
     assert set(history.history) == {"d_loss", "g_loss", "convergence", "k"}
 
 
+@pytest.mark.slow
 def test_began_resumes_exactly_with_its_k(tmp_path):
     images, _ = digits(96)
     resumed = assert_resumes_exactly(lambda **kw: _model(BEGAN, k_learning_rate=0.05, **kw),

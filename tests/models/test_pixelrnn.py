@@ -227,6 +227,7 @@ def test_completion_never_changes_known_pixels(layer):
 # ---------------------------------------------------------------- training, saving, registry
 
 
+@pytest.mark.slow
 def test_save_load_continue(tmp_path):
     model = _pixelrnn(image_shape=(8, 8, 1), num_levels=17, hidden_units=4, num_layers=1,
                       num_classes=10)
@@ -238,6 +239,7 @@ def test_save_load_continue(tmp_path):
                           tmp_path=tmp_path)
 
 
+@pytest.mark.slow
 def test_row_lstm_converts_to_tflite_builtins(tmp_path):
     """log_prob and the exact sampler (uniforms in) equal Keras; the Diagonal BiLSTM is
     checked by the family-wide export tests (tests/export)."""

@@ -119,6 +119,7 @@ def test_pcm16_head_sums_to_one_over_all_65536_levels():
     assert float(tf.reduce_logsumexp(per_level)) == pytest.approx(0.0, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_training_on_spoken_digits_lowers_nats_per_sample(data_dir):
     model = _wavenet(num_classes=10)
     window = model.receptive_field + 64
@@ -136,6 +137,7 @@ def test_training_on_spoken_digits_lowers_nats_per_sample(data_dir):
     assert after < before - 1.0, (before, after)
 
 
+@pytest.mark.slow
 def test_save_load_continue(tmp_path):
     model = _wavenet(num_classes=3, local_condition="log_mel", num_mels=4, upsample_factors=(4,))
     model.compile(optimizer="adam")

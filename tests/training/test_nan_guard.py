@@ -22,6 +22,8 @@ from kerasgen.models import DBN
 from kerasgen.training import NaNGuard
 from tests.helpers import PER_CLASS_FAMILIES, TINY_FAMILIES, family_elements
 
+pytestmark = pytest.mark.slow  # README: what `-m "not slow"` leaves out
+
 FAMILIES = PER_CLASS_FAMILIES  # one preset per model class (tests.helpers)
 
 

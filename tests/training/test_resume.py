@@ -18,6 +18,7 @@ from tests.helpers import PER_CLASS_FAMILIES, TINY_FAMILIES, assert_weights_equa
 BATCHES_PER_EPOCH = 3
 INTERRUPT_AT_STEP = 4  # the second batch of the second epoch
 FAMILIES = PER_CLASS_FAMILIES  # one preset per model class (tests.helpers)
+pytestmark = pytest.mark.slow  # README: what `-m "not slow"` leaves out
 
 class Interrupt(keras.callbacks.Callback):
     """Raise after the training step numbered `at_step` (counted over the whole run)."""
@@ -115,6 +116,44 @@ def test_a_resumed_run_interrupted_again_still_resumes(tmp_path):
     assert history.epoch == [2]  # only the rest of the third epoch ran here
     assert int(keras.ops.convert_to_numpy(resumed.optimizer.iterations)) == 9
     assert_weights_equal(straight, resumed, atol=1e-6)
+
+
+def test_a_trained_model_fit_again_trains_its_epochs_anew_and_resumes(tmp_path):
+    """A second ``fit`` of a trained model with a ``BackupAndRestore`` trains its epochs (as
+    Keras' own resume does: the stream counts this run's steps, not the optimizer's), and
+    interrupted mid-epoch it resumes exactly. The DBN's ``fine_tune`` after ``fit`` too."""
+    def run(model, folder, *extra):
+        backup = keras.callbacks.BackupAndRestore(str(tmp_path / folder), save_freq=1)
+        return model.fit(_data(model), epochs=2, verbose=0, callbacks=[backup, *extra])
+
+    def steps(model):
+        return int(keras.ops.convert_to_numpy(model.optimizer.iterations))
+
+    keras.utils.set_random_seed(0)
+    straight = _make("vae")
+    initial = straight.get_weights()
+    run(straight, "first")
+    run(straight, "second")
+    assert steps(straight) == 4 * BATCHES_PER_EPOCH
+    interrupted = _make("vae")
+    interrupted.set_weights(initial)
+    run(interrupted, "first")
+    with pytest.raises(KeyboardInterrupt):
+        run(interrupted, "second", Interrupt(2 * BATCHES_PER_EPOCH + INTERRUPT_AT_STEP))
+    resumed = _make("vae")  # a fresh object: weights, optimizer and this run's start
+    history = run(resumed, "second")
+    assert history.epoch == [1] and steps(resumed) == 4 * BATCHES_PER_EPOCH
+    assert_weights_equal(straight, resumed, atol=1e-6)
+
+    dbn = _make("dbn")
+    _fit(dbn, [keras.callbacks.BackupAndRestore(str(tmp_path / "dbn"), save_freq=1)])
+    assert steps(dbn) == BATCHES_PER_EPOCH  # fine_tune_epochs=1 in the tiny configuration
+    before = dbn.get_weights()
+    history = dbn.fine_tune(family_elements(dbn, 32 * BATCHES_PER_EPOCH), batch_size=32,
+                            verbose=0, callbacks=[keras.callbacks.BackupAndRestore(
+                                str(tmp_path / "tune"), save_freq=1)])
+    assert history.epoch == [0] and steps(dbn) == 2 * BATCHES_PER_EPOCH
+    assert max(np.abs(a - b).max() for a, b in zip(dbn.get_weights(), before)) > 0
 
 
 class _DbnAwareInterrupt(keras.callbacks.Callback):

@@ -138,7 +138,8 @@ class DBN(ChainSampling, ImageGenerativeModel):
             rbm.compile(optimizer=optimizer.__class__.from_config(optimizer.get_config()))
             rbm.optimizer.build(rbm.trainable_variables)
         super().compile(optimizer=optimizer, **kwargs)
-        self.optimizer.build(self.fine_tune_variables())
+        if not self._saved_before_fine_tuning_in_fit:
+            self.optimizer.build(self.fine_tune_variables())
 
     def fine_tune_variables(self):
         """What up-down fine-tuning trains: the directed weights and the top RBM."""
@@ -401,6 +402,18 @@ class DBN(ChainSampling, ImageGenerativeModel):
         model = keras.Sequential(layers, name="dbn_classifier")
         for layer, (kernel, bias) in zip(dense, weights):
             layer.set_weights([kernel, bias])
+        return model
+
+    # Files saved before fine-tuning ran in `fit` (no ``fine_tune_epochs`` in their config)
+    # hold the DBN's optimizer unbuilt, as it never stepped: it is left unbuilt for them to
+    # load into (Keras skips, with a warning, an optimizer whose variables do not match),
+    # and builds on the first fine-tuning step.
+    _saved_before_fine_tuning_in_fit = False
+
+    @classmethod
+    def from_config(cls, config):
+        model = super().from_config(config)
+        model._saved_before_fine_tuning_in_fit = "fine_tune_epochs" not in config
         return model
 
     def get_config(self):

@@ -125,10 +125,11 @@ class VAEGAN(CodecAPI, GAN):
 
     @strict_options
     def evaluation_report(self, images, labels=None, seed=0, classifier=None, dataset=None,
-                          data_dir=None):
+                          data_dir=None, data_options=None):
         """The GAN metrics plus ``reconstruction_mse`` (pixels in [0, 1])."""
         report = super().evaluation_report(images, labels, seed=seed, classifier=classifier,
-                                           dataset=dataset, data_dir=data_dir)
+                                           dataset=dataset, data_dir=data_dir,
+                                           data_options=data_options)
         images = self.check_images(images)
         report["reconstruction_mse"] = self.reconstruction_mse(
             images, self.check_labels(labels, len(images)))
