@@ -15,7 +15,9 @@ MNIST needs its IDX files: ``data.load("mnist", data_dir="/path/to/data")`` or s
 ``KERASGEN_DATA_DIR`` (see :func:`resolve_data_dir`). Your own pictures:
 ``data.load("folder", data_dir="my_pictures/", image_size=32, channels=3)``
 (:mod:`kerasgen.data.image_folder`); TFDS: ``data.load("tfds:cifar10", data_dir=TFDS_DIR)``
-(:mod:`kerasgen.data.tfds_images`). Audio: see :mod:`kerasgen.data.audio`.
+(:mod:`kerasgen.data.tfds_images`). Audio: see :mod:`kerasgen.data.audio`. Tables (a CSV
+file, a DataFrame, ``adult``, scikit-learn's ``wine``...): ``data.load_table(...)``
+(:mod:`kerasgen.data.tables`).
 """
 
 from kerasgen.data.audio import (
@@ -61,9 +63,12 @@ from kerasgen.data.images import (
     load_arrays,
     resolve_data_dir,
 )
+from kerasgen.data.tables import COLUMN_KINDS, NAMED_TABLES, Column, Table, load_table
 
 __all__ = [
     "AUDIO_DATASETS",
+    "COLUMN_KINDS",
+    "Column",
     "DATA_DIR_ENV",
     "ENCODINGS",
     "FOLDER",
@@ -72,6 +77,7 @@ __all__ = [
     "IMAGES_MAGIC",
     "IMAGE_DATASETS",
     "LABELS_MAGIC",
+    "NAMED_TABLES",
     "PCM16_LEVELS",
     "SPLITS",
     "SPOKEN_DIGIT_SPLITS",
@@ -79,6 +85,7 @@ __all__ = [
     "AudioDatasetInfo",
     "ImageDatasetInfo",
     "SpokenDigitClips",
+    "Table",
     "audio_dataset_info",
     "audio_windows",
     "dataset_info",
@@ -92,6 +99,7 @@ __all__ = [
     "list_datasets",
     "load",
     "load_arrays",
+    "load_table",
     "load_spoken_digit",
     "load_spoken_digit_clips",
     "load_wav_folder",
