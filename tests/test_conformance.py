@@ -32,6 +32,7 @@ import tensorflow as tf
 
 from kerasgen.export import example_inputs
 from kerasgen.models import VAE
+from kerasgen.models.base import GenerativeModel
 from kerasgen.models.family import Family, Preset
 from kerasgen.models.loading import load_model
 from kerasgen.models.registry import FAMILIES, MODELS
@@ -87,6 +88,12 @@ def test_every_registered_preset_is_under_the_battery():
     assert sorted(MODELS) == sorted(n for f in FAMILIES.values() for n in f.presets)
     with pytest.raises(ValueError, match="`tiny` must be"):
         Family("untested", "images", {"untested": Preset(VAE, {}, "no tiny configuration")})
+    # Every model class Keras knows as kerasgen's is some preset's, so the battery's
+    # `load_model` round trip (safe mode) covers them all.
+    registered = {obj for name, obj in keras.saving.get_custom_objects().items()
+                  if name.startswith("kerasgen>") and isinstance(obj, type)
+                  and issubclass(obj, GenerativeModel)}
+    assert registered and registered <= {preset.cls for preset in MODELS.values()}
 
 
 @pytest.mark.parametrize("name", PRESETS)

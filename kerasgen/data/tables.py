@@ -161,7 +161,7 @@ def _read_source(source, data_dir, target, overrides):
     if text in SKLEARN_TABLES:
         return _sklearn_table(text, target, overrides)
     if text == "adult":
-        return _adult(data_dir, target)
+        return _adult(data_dir, target, overrides)
     return _read_csv(text), None, os.path.basename(text), target, overrides
 
 
@@ -197,12 +197,14 @@ def _sklearn_table(name, target, overrides):
     frame = bunch.data.copy()
     values = bunch.target.to_numpy()
     frame[own_target] = np.asarray(bunch.target_names)[values] if categorical_target else values
-    if categorical_target:
-        overrides = dict(overrides, categorical=(*overrides["categorical"], own_target))
+    named = overrides["categorical"]
+    named = [named] if isinstance(named, str) else list(named)
+    if categorical_target and own_target not in named:
+        overrides = dict(overrides, categorical=(*named, own_target))
     return frame, None, name, target or own_target, overrides
 
 
-def _adult(data_dir, target):
+def _adult(data_dir, target, overrides):
     import pandas as pd
 
     folder, _ = data_folder(data_dir, "a folder holding adult/adult.data.csv")
@@ -219,8 +221,7 @@ def _adult(data_dir, target):
     test[label] = test[label].str.rstrip(".")  # adult.test writes '<=50K.' for '<=50K'
     frame = pd.concat([train, test], ignore_index=True)
     is_test = np.arange(len(frame)) >= len(train)
-    return frame, is_test, "adult", target or label, dict(categorical=(), continuous=(),
-                                                         discrete=())
+    return frame, is_test, "adult", target or label, overrides
 
 
 # ------------------------------------------------------------------ column kinds

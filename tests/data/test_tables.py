@@ -57,6 +57,11 @@ def test_adult_has_its_official_split_and_keeps_missing_values(data_dir):
     assert train.column("workclass").has_missing and not train.column("age").has_missing
     assert train.frame["workclass"].isna().sum() == written > 0  # '?' kept as missing
     assert "?" not in train.column("workclass").categories
+    declared = load_table("adult", split="test", data_dir=data_dir, categorical="education-num",
+                          max_rows=50)
+    assert declared.column("education-num").kind == "categorical" and len(declared) == 50
+    # A named table's own categorical target may be named again without a clash.
+    assert load_table("iris", categorical=["class"]).column("class").kind == "categorical"
 
 
 def test_csv_columns_are_inferred_overridden_and_missing_values_kept(tmp_path):

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 import kerasgen
 from kerasgen.models import DBN, RBM
+from tests.helpers import assert_weights_equal
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +171,8 @@ def test_bad_input_names_the_argument(make, match):
         make()
 
 
-def test_a_file_saved_before_fine_tuning_ran_in_fit_loads_whole_and_fine_tunes(digits):
+def test_a_file_saved_before_fine_tuning_ran_in_fit_loads_whole_and_fine_tunes(digits,
+                                                                                tmp_path):
     # Written by kerasgen at c73b377^ (DBN(hidden_units=(8, 4)), one epoch on 64 digits,
     # batch 32): its config has no fine_tune_epochs and its fine-tuning optimizer never
     # stepped. Keras would skip the optimizer's state, with a warning, if the loaded DBN
@@ -182,6 +184,14 @@ def test_a_file_saved_before_fine_tuning_ran_in_fit_loads_whole_and_fine_tunes(d
     assert model.fine_tune_epochs == 0 and tuple(model.hidden_units) == (8, 4)
     # The greedy phase's state came back: each RBM's optimizer took its 2 steps.
     assert [int(rbm.optimizer.iterations) for rbm in model.rbms] == [2, 2]
+    # Saved again as it is (never fine-tuned), it is a current file that loads whole too.
+    again = tmp_path / "again.keras"
+    model.save(again)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Ss]kipping variable loading.*")
+        reloaded = kerasgen.load_model(again)
+    assert [int(rbm.optimizer.iterations) for rbm in reloaded.rbms] == [2, 2]
+    assert_weights_equal(model, reloaded, atol=0)
     before = model.get_weights()
     history = model.fine_tune(digits[0][:64], epochs=1, batch_size=32, verbose=0)
     assert int(model.optimizer.iterations) == 2

@@ -299,8 +299,7 @@ class DBN(ChainSampling, ImageGenerativeModel):
             loss = tf.nn.compute_average_loss(wake_ce) + tf.nn.compute_average_loss(sleep_ce) \
                 + surrogate
         self.optimizer.apply(tape.gradient(loss, variables), variables)
-        return self.report({"free_energy_gap": gap, "wake_cross_entropy": wake_ce,
-                            "sleep_cross_entropy": sleep_ce})
+        return self.report(dict(zip(self.fine_tune_metrics, (gap, wake_ce, sleep_ce))))
 
     def test_step(self, data):
         """The same values on validation data, the top chain started at the data (validation
@@ -309,8 +308,7 @@ class DBN(ChainSampling, ImageGenerativeModel):
         self.check_sample_weight(weights, None)
         noise = StatelessNoise(step_seed(self.seed, self.optimizer.iterations, salt=12))
         wake_ce, sleep_ce, _, gap = self._up_down_losses(images, noise, validation=True)
-        return self.report({"free_energy_gap": gap, "wake_cross_entropy": wake_ce,
-                            "sleep_cross_entropy": sleep_ce})
+        return self.report(dict(zip(self.fine_tune_metrics, (gap, wake_ce, sleep_ce))))
 
     # ------------------------------------------------------------------ generation
     def features(self, images):
@@ -415,6 +413,13 @@ class DBN(ChainSampling, ImageGenerativeModel):
         model = super().from_config(config)
         model._saved_before_fine_tuning_in_fit = "fine_tune_epochs" not in config
         return model
+
+    def save_own_variables(self, store):
+        # Keras writes the model's own variables before its optimizer's: an optimizer left
+        # unbuilt for an old file is built here, so the new file holds its whole state.
+        if getattr(self, "optimizer", None) is not None and not self.optimizer.built:
+            self.optimizer.build(self.fine_tune_variables())
+        super().save_own_variables(store)
 
     def get_config(self):
         config = super().get_config()
