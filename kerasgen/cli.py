@@ -12,7 +12,7 @@
 A training run directory holds ``model.keras``, ``samples.png`` (or ``reconstructions.png``),
 ``run.json``, the TF Serving versions ``<N>/`` and ``model.tflite``; the directory itself is a
 TF Serving ``model_base_path``. What depends on the kind of data lives in one module per kind
-(`kerasgen.cli_images`, `kerasgen.cli_audio`), picked by the kind a family declares. Bad
+(`kerasgen.cli_images`, `kerasgen.cli_audio`, `kerasgen.cli_tables`), picked by the kind a family declares. Bad
 arguments exit with status 2 and one line on stderr; a run
 whose losses turn non-finite is rolled back (at most ROLLBACK_EVERY steps), saved unexported,
 and exits with status 1 and one line naming the loss.
@@ -66,16 +66,19 @@ def _run_dir(path):
 
 
 def _side(data_kind):
-    """The command-line module of a kind of data: `kerasgen.cli_images` or `cli_audio`."""
-    from kerasgen import cli_audio, cli_images
+    """The command-line module of a kind of data: `kerasgen.cli_images`, `cli_audio` or
+    `cli_tables`."""
+    from kerasgen import cli_audio, cli_images, cli_tables
 
-    return {"images": cli_images, "audio": cli_audio}[data_kind]
+    return {"images": cli_images, "audio": cli_audio, "tables": cli_tables}[data_kind]
 
 
 def _data_label(args):
     """The data part of the default run name: the folder's name for ``--data folder``."""
     if args.data == "folder" and args.data_dir:
         return pathlib.Path(args.data_dir).resolve().name or "folder"
+    if args.data == "csv" and args.data_dir:
+        return pathlib.Path(args.data_dir).stem or "csv"
     return args.data.replace(":", "-").replace("/", "-")
 
 
@@ -197,6 +200,9 @@ def cmd_sample(args):
     elif args.labels:
         raise UsageError(f"`--labels` must be left out: `DIR` holds an unconditional "
                          f"{type(model).__name__}; received {args.labels}.")
+    if args.condition and "conditions" not in inspect.signature(model.sample).parameters:
+        raise UsageError(f"`--condition` applies to table models; {type(model).__name__} "
+                         f"takes none; received {args.condition}.")
     # Each option given must be a parameter of this model's sample (one check for every kind).
     options = {k: getattr(args, k) for k in ("temperature", "truncation", "length")
                if getattr(args, k) is not None}
@@ -236,7 +242,7 @@ def cmd_list(args):
     for name, preset in sorted(presets):
         print(f"  {name:24s} {preset.description}")
     print("datasets:")
-    for kind in ("images", "audio"):
+    for kind in ("images", "audio", "tables"):
         for name, description in _side(kind).list_datasets():
             print(f"  {name:24s} {description}")
 
@@ -293,6 +299,10 @@ def build_parser():
     train.add_argument("--aspect-ratio", choices=("crop", "pad"), default=None,
                        help="folder and tfds data: keep the aspect ratio by a centre crop "
                             "(default) or white bars")
+    train.add_argument("--categorical", default=None, metavar="A,B",
+                       help="table data: columns to read as categories (else inferred)")
+    train.add_argument("--target", default=None,
+                       help="table data: the column to predict (stratifies the split)")
     train.add_argument("--epochs", type=_positive_int, default=10)
     train.add_argument("--batch-size", type=_positive_int, default=64)
     train.add_argument("--max-examples", type=_positive_int, default=None)
@@ -324,6 +334,8 @@ def build_parser():
     sample.add_argument("--labels", type=int, nargs="+", default=None)
     sample.add_argument("--length", type=_positive_int, default=None,
                         help="audio models: samples per clip (default: one second)")
+    sample.add_argument("--condition", action="append", metavar="COLUMN=VALUE",
+                        help="table models: only rows with this value (repeatable)")
     sample.add_argument("--out", default=None)
     sample.set_defaults(func=cmd_sample)
 

@@ -33,8 +33,9 @@ def check_data(name):
 
 def data_options(args):
     """Audio takes none of the image reading options."""
-    from kerasgen.cli_images import OPTION_FLAGS
+    from kerasgen.cli_images import OPTION_FLAGS, refuse_table_options
 
+    refuse_table_options(args, "audio")
     for key, flag in OPTION_FLAGS.items():
         if getattr(args, key, None) is not None:
             raise UsageError(f"`{flag}` is an option of image data; received "

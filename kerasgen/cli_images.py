@@ -34,8 +34,16 @@ def check_data(name):
 def data_options(args):
     """The reading options of a folder or TFDS dataset given on the command line (only those
     given: the built-in datasets take none)."""
+    refuse_table_options(args, "image")
     options = {key: getattr(args, key) for key in OPTION_FLAGS}
     return {key: value for key, value in options.items() if value is not None}
+
+
+def refuse_table_options(args, kind):
+    for flag in ("categorical", "target"):
+        if getattr(args, flag, None) is not None:
+            raise UsageError(f"`--{flag}` is an option of table data; received "
+                             f"{getattr(args, flag)!r} for {kind} model {args.model}.")
 
 
 def dataset_info(args):

@@ -26,16 +26,44 @@ DIGITS_SHAPE = (8, 8, 1)
 DIGITS_LEVELS = 17
 DIGITS_DIMS = 64
 
-# What the tests' data gives a model of each kind: 8x8 digits (17 levels, 10 classes for
-# conditional presets) and 8-bit audio windows (the presets' own defaults).
-TEST_DATA = {"images": dict(image_shape=DIGITS_SHAPE, num_levels=DIGITS_LEVELS), "audio": {}}
+# Rows of the tests' table: the first rows of UCI Adult's training split (numbers, discrete
+# numbers, categories, missing values), its transformer fitted on them.
+TABLE_ROWS = 64
+
+
+@functools.lru_cache(maxsize=None)
+def tiny_table():
+    """``(Table, transformer config)``: the first `TABLE_ROWS` rows of Adult (train)."""
+    from tests.conftest import shared_data_dir
+
+    table = kdata.load_table("adult", split="train", data_dir=str(shared_data_dir()),
+                             max_rows=TABLE_ROWS)
+    return table, kdata.TableTransformer.fit(table).get_config()
+
+
+def test_data(kind):
+    """What the tests' data gives a model of `kind`: 8x8 digits (17 levels, 10 classes for
+    conditional presets), 8-bit audio windows (the presets' own defaults), or the tiny
+    table's transformer (`tiny_table`)."""
+    if kind == "images":
+        return dict(image_shape=DIGITS_SHAPE, num_levels=DIGITS_LEVELS)
+    if kind == "tables":
+        return dict(transformer=tiny_table()[1])
+    return {}
+
+
+def table_rows(n):
+    """Codes ``[n, C]`` of the tiny table's rows (repeated past `TABLE_ROWS`)."""
+    table, config = tiny_table()
+    codes = kdata.TableTransformer.from_config(config).codes(table.frame)
+    return codes[np.arange(n) % len(codes)]
 
 
 def tiny_preset_model(name, **overrides):
     """Registry preset `name` in the tiny configuration its family declares, for the tests'
-    data of its kind (`TEST_DATA`), with `overrides` (``image_shape=(8, 8, 3)`` for colour)."""
+    data of its kind (`test_data`), with `overrides` (``image_shape=(8, 8, 3)`` for colour)."""
     preset = MODELS[name]
-    kwargs = dict(preset.tiny_kwargs(), **TEST_DATA[preset.data_kind])
+    kwargs = dict(preset.tiny_kwargs(), **test_data(preset.data_kind))
     if preset.conditional is True:
         kwargs["num_classes"] = 10
     return preset.cls(**{**kwargs, **overrides})
@@ -86,10 +114,12 @@ def tiny_wavenet(**kwargs):
 
 def family_elements(model, n):
     """`n` training examples for a model of `TINY_FAMILIES`: 8-bit audio windows
-    ``[n, 24, 1]`` for audio models, ``(digits, labels)`` for conditional models, digits
+    ``[n, 24, 1]`` for audio models, table codes for table models, ``(digits, labels)`` for conditional models, digits
     otherwise (a DBN's ``fit`` takes the digits as an array)."""
     if model.data_kind.name == "audio":
         return np.random.default_rng(0).integers(0, 256, size=(n, 24, 1))
+    if model.data_kind.name == "tables":
+        return table_rows(n)
     images, labels = digits(n)
     return (images, labels) if model.is_conditional else images
 

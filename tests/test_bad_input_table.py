@@ -24,7 +24,7 @@ from kerasgen import evaluation, export
 from kerasgen.cli import main
 from kerasgen.data import audio as kaudio
 from kerasgen.models.registry import MODELS
-from tests.helpers import dataset, digits, tiny_preset_model
+from tests.helpers import dataset, digits, table_rows, tiny_preset_model, tiny_table
 
 # ---------------------------------------------------------------- tiny models
 
@@ -88,7 +88,14 @@ def ctx(tmp_path_factory):
     audio = np.random.default_rng(0).integers(0, 256, size=(4, 24, 1))
     context = Context(Zoo(), images, labels, audio, tmp, {})
     # Command-line run folders: untrained tiny models saved as a training run would be.
-    for key in ("vae", "cvae", "gan", "autoencoder", "wavenet"):
+    tables = tmp / "tables"
+    tables.mkdir()
+    (tables / "empty.csv").write_text("")
+    (tables / "ragged.csv").write_text("a,b\n1,x\n2\n")
+    (tables / "text_in_numbers.csv").write_text("a,b\n" + "".join(f"{i},x\n" for i in range(20))
+                                                + "n/a,y\n")
+    (tables / "all_missing.csv").write_text("a,b\n1,?\n2,?\n3,\n")
+    for key in ("vae", "cvae", "gan", "autoencoder", "wavenet", "tvae"):
         run = tmp / "runs" / key
         run.mkdir(parents=True)
         make(key).save(run / "model.keras")
@@ -230,6 +237,13 @@ SPECIFIC_CONSTRUCTOR = {
                 ("quantization_channels", 2.5), ("sample_rate", 0), ("num_classes", 0),
                 ("seed", "x")],
 }
+SPECIFIC_CONSTRUCTOR.update({
+    "tvae": [("transformer", None), ("transformer", {"columns": []}), ("latent_dim", 0),
+             ("hidden_units", [-1]), ("beta", -1), ("weight_decay", float("nan")),
+             ("seed", "x")],
+    "table-autoencoder": [("transformer", "adult"), ("latent_dim", 2.5),
+                          ("weight_decay", -1.0)],
+})
 assert set(SPECIFIC_CONSTRUCTOR) | {"cvae"} == set(MODELS)
 for family, rows in SPECIFIC_CONSTRUCTOR.items():
     for arg, value in rows:
@@ -322,6 +336,75 @@ add("wavenet-classes-fit-labels too many",
 add("wavenet-classes-fit-labels out of range",
     fit_call("wavenet-classes", lambda c: c.audio, lambda c: np.array([0, 1, 2, 3])),
     "x labels")
+
+# Table rows: codes [N, C] (numbers; category indices) or DataFrames of the tiny Adult rows.
+TABLE_FAMILIES = [name for name in MODELS if MODELS[name].data_kind == "tables"]
+
+
+def table_codes(change=None):
+    """The tiny table's codes, with `change(codes, columns)` applied to a copy."""
+    def rows(ctx):
+        codes = table_rows(8).copy()
+        return codes if change is None else change(codes, tiny_table()[0].names)
+    return rows
+
+
+def table_frame(change):
+    """The tiny table's first rows as a DataFrame, with `change(frame)` applied to a copy."""
+    def rows(ctx):
+        frame = tiny_table()[0].frame[:8].copy()
+        return change(frame)
+    return rows
+
+
+def _set(codes, columns, name, value):
+    codes[0, columns.index(name)] = value
+    return codes
+
+
+BAD_TABLES = [
+    ("wrong width", table_codes(lambda c, n: c[:, :-1])),
+    ("category index out of range", table_codes(lambda c, n: _set(c, n, "sex", 7))),
+    ("fractional category", table_codes(lambda c, n: _set(c, n, "sex", 0.5))),
+    ("NaN in a column without missing values", table_codes(lambda c, n: _set(c, n, "age",
+                                                                             np.nan))),
+    ("inf", table_codes(lambda c, n: _set(c, n, "age", np.inf))),
+    ("empty", table_codes(lambda c, n: c[:0])),
+    ("strings", table_codes(lambda c, n: c.astype(str))),
+    ("None", None),
+    ("unseen category in a DataFrame", table_frame(lambda f: f.assign(sex="Other"))),
+    ("text in a number column of a DataFrame", table_frame(lambda f: f.assign(age="old"))),
+    ("DataFrame without a column", table_frame(lambda f: f.drop(columns=["age"]))),
+]
+# The argument a DataFrame's bad value is named by: its column (what was wrong), else x.
+TABLE_NAMES = {"unseen category in a DataFrame": "sex",
+               "text in a number column of a DataFrame": "age"}
+for family in TABLE_FAMILIES:
+    for what, bad in BAD_TABLES:
+        add(f"{family}-fit-{what}", fit_call(family, bad), TABLE_NAMES.get(what, "x"))
+    add(f"{family}-fit-unbatched dataset", fit_call(
+        family, lambda ctx: tf.data.Dataset.from_tensor_slices(table_rows(8))), "x")
+    add(f"{family}-anomaly_score-wrong width",
+        model_call(family, "anomaly_score", table_codes(lambda c, n: c[:, 1:])), "rows")
+    add(f"{family}-anomaly_score-unseen category",
+        model_call(family, "anomaly_score", table_frame(lambda f: f.assign(race="Martian"))),
+        "race")
+add("tvae-log_prob-category out of range",
+    model_call("tvae", "log_prob", table_codes(lambda c, n: _set(c, n, "race", -1))), "rows")
+add("tvae-log_prob-num_samples=0", model_call("tvae", "log_prob", table_codes(),
+                                              num_samples=0), "num_samples")
+for what, conditions, name in [
+        ("unknown column", {"colour": "red"}, "conditions"),
+        ("unseen value", {"sex": "Other"}, "conditions['sex']"),
+        ("continuous column", {"fnlwgt": 1000.0}, "conditions"),
+        ("fractional discrete value", {"age": 30.5}, "conditions"),
+        ("discrete value out of range", {"age": 300}, "conditions"),
+        ("not a dict", ["sex", "Male"], "conditions")]:
+    add(f"tvae-sample-conditions {what}", model_call("tvae", "sample", 2, conditions=conditions),
+        name)
+for value in (0, float("nan")):
+    add(f"tvae-sample-temperature={value!r}", model_call("tvae", "sample", 2,
+                                                        temperature=value), "temperature")
 
 # ---------------------------------------------------------------------------- sample
 
@@ -796,6 +879,23 @@ CLI = [
     (["train", "vae", "--out", "{tmp}/file.txt"], "`--out`"),
     (["train", "vae", "--name", "../elsewhere"], "`--name`"),
     (["train", "wavenet"], "`--data`"),
+    (["train", "tvae"], "`--data`"),
+    (["train", "tvae", "--data", "csv"], "`--data-dir`"),
+    (["train", "tvae", "--data", "csv", "--data-dir", "{tmp}/tables/nope.csv"], "`source`"),
+    (["train", "tvae", "--data", "csv", "--data-dir", "{tmp}/tables/empty.csv"], "`source`"),
+    (["train", "tvae", "--data", "csv", "--data-dir", "{tmp}/tables/ragged.csv"], "`source`"),
+    (["train", "tvae", "--data", "csv", "--data-dir", "{tmp}/tables/text_in_numbers.csv"],
+     "`a`"),
+    (["train", "tvae", "--data", "csv", "--data-dir", "{tmp}/tables/all_missing.csv"], "`b`"),
+    (["train", "tvae", "--data", "wine", "--categorical", "nosuch"], "`categorical`"),
+    (["train", "tvae", "--data", "wine", "--image-size", "8"], "`--image-size`"),
+    (["train", "vae", "--categorical", "a"], "`--categorical`"),
+    (["sample", "{tvae}", "--condition", "colour=red"], "`conditions`"),
+    (["sample", "{tvae}", "--condition", "sex=Other"], "`conditions['sex']`"),
+    (["sample", "{tvae}", "--condition", "age=old"], "`--condition`"),
+    (["sample", "{tvae}", "--condition", "novalue"], "`--condition`"),
+    (["sample", "{vae}", "--condition", "sex=Male"], "`--condition`"),
+    (["evaluate", "{tvae}", "--data", "digits"], "`--data`"),
     (["train", "wavenet", "--data", "wav"], "`--data-dir`"),
     (["train", "vae", "--data", "spoken_digit"], "`--data`"),
     (["train", "wavenet", "--data", "wav", "--data-dir", "/nonexistent/wavs"], "`directory`"),

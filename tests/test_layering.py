@@ -35,7 +35,8 @@ LAYERS = (
     "cli",            # the kerasgen command
 )
 # kerasgen/<name>.py -> layer
-TOP_MODULES = {"cli": "cli", "cli_audio": "cli", "cli_images": "cli", "cli_errors": "cli"}
+TOP_MODULES = {"cli": "cli", "cli_audio": "cli", "cli_images": "cli", "cli_errors": "cli",
+               "cli_tables": "cli"}
 ROOT = "kerasgen"  # the public API: above every layer
 
 

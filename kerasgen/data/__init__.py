@@ -63,6 +63,7 @@ from kerasgen.data.images import (
     load_arrays,
     resolve_data_dir,
 )
+from kerasgen.data.table_transformer import TableTransformer
 from kerasgen.data.tables import COLUMN_KINDS, NAMED_TABLES, Column, Table, load_table
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "ImageDatasetInfo",
     "SpokenDigitClips",
     "Table",
+    "TableTransformer",
     "audio_dataset_info",
     "audio_windows",
     "dataset_info",

@@ -122,6 +122,9 @@ def run_tflite(path_or_bytes, signature, **inputs):
 def export_tflite(model, path, check=True, atol=1e-5, batch_size=3):
     """Convert `model`'s TFLite endpoints into one file at `path`.
 
+    Files the model names in ``tflite_assets()`` (a table model's category vocabularies) are
+    written beside it as ``<stem>.<name>``.
+
     Returns ``(path, report)`` where report maps each signature to its largest absolute
     difference from TensorFlow (None for random signatures). Raises `TFLiteMismatchError`
     when `check` is set and a signature disagrees.
@@ -140,6 +143,9 @@ def export_tflite(model, path, check=True, atol=1e-5, batch_size=3):
     report = compare_with_keras(model, content, endpoints, atol=atol if check else None,
                                 batch_size=batch_size)
     write_whole(path, lambda staging: staging.write_bytes(content))
+    for name, text in model.tflite_assets().items():  # what an app needs beside the file
+        sidecar = path.with_name(f"{path.stem}.{name}")
+        write_whole(sidecar, lambda staging, text=text: staging.write_text(text))
     return path, report
 
 

@@ -356,6 +356,10 @@ class GenerativeModel(keras.Model):
         """Endpoints that convert with TFLite builtin ops (noise as input or builtin RNG)."""
         raise NotImplementedError(f"{type(self).__name__} defines no TFLite endpoints")
 
+    def tflite_assets(self):
+        """``{name: text}`` of files an app needs beside the TFLite file (none by default)."""
+        return {}
+
 
 class ImageGenerativeModel(GenerativeModel):
     """Base class of the image families: examples are ``Images(image_shape, num_levels)``.

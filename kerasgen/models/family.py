@@ -30,7 +30,7 @@ import dataclasses
 
 from kerasgen.utils.validation import fail
 
-DATA_KINDS = ("images", "audio")
+DATA_KINDS = ("images", "audio", "tables")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,5 +5,6 @@ from kerasgen.networks.builders import (
     NORMALIZATIONS,
     build_decoder,
     build_encoder,
+    build_mlp,
     given_or_built,
 )

@@ -139,3 +139,17 @@ def given_or_built(given, build):
     if isinstance(given, dict):
         given = keras.layers.deserialize(given)
     return (given, True) if given is not None else (build(), False)
+
+
+def build_mlp(input_dim, output_dim, units=(), activation="relu", weight_decay=0.0,
+              input_name="inputs", name="mlp"):
+    """A dense network ``[input_dim] -> Dense(u) ... -> Dense(output_dim)`` for vectors
+    (table rows, codes), with an L2 penalty `weight_decay` on every kernel (the model's
+    ``losses``; the maximum-likelihood style adds them to the loss)."""
+    regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
+    x = keras.Input(shape=(input_dim,), name=input_name)
+    h = x
+    for u in check_int_list("hidden_units", units):
+        h = keras.layers.Dense(u, activation=activation, kernel_regularizer=regularizer)(h)
+    outputs = keras.layers.Dense(output_dim, kernel_regularizer=regularizer)(h)
+    return keras.Model(x, outputs, name=name)
