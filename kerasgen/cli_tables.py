@@ -95,10 +95,12 @@ def dataset_info(args):
     return TableDatasetInfo(args.data, table)
 
 
-def _dataset(codes, batch_size, shuffle, seed=0):
+def _dataset(rows, batch_size, shuffle, seed=0):
+    """Batches of ``(codes, labels)`` (``model.training_data``; labels None: codes alone)."""
     import tensorflow as tf
 
-    dataset = tf.data.Dataset.from_tensor_slices(codes)
+    codes, labels = rows
+    dataset = tf.data.Dataset.from_tensor_slices(codes if labels is None else (codes, labels))
     if shuffle:
         dataset = dataset.shuffle(len(codes), seed=seed, reshuffle_each_iteration=True)
     return dataset.batch(batch_size)
@@ -110,8 +112,8 @@ def datasets(args, model):
     options = data_options(args)
     train = _read(args.data, args.data_dir, "train", options, args.max_examples)
     test = _read(args.data, args.data_dir, "test", options, args.max_examples)
-    train_codes = model.check_rows(train.frame, "--data")
-    test_codes = model.check_rows(test.frame, "--data") if len(test) else None
+    train_rows = model.training_data(train.frame, seed=args.seed)
+    test_rows = model.training_data(test.frame, seed=args.seed) if len(test) else None
 
     def preview(directory):
         if model.can_sample:
@@ -124,8 +126,8 @@ def datasets(args, model):
         rows.to_csv(path, index=False, float_format=CSV_FLOATS)
         return {"preview": str(path)}
 
-    return (_dataset(train_codes, args.batch_size, True, args.seed),
-            None if test_codes is None else _dataset(test_codes, args.batch_size, False),
+    return (_dataset(train_rows, args.batch_size, True, args.seed),
+            None if test_rows is None else _dataset(test_rows, args.batch_size, False),
             preview)
 
 

@@ -241,6 +241,8 @@ SPECIFIC_CONSTRUCTOR.update({
     "tvae": [("transformer", None), ("transformer", {"columns": []}), ("latent_dim", 0),
              ("hidden_units", [-1]), ("beta", -1), ("weight_decay", float("nan")),
              ("seed", "x")],
+    "ctgan": [("pac", 0), ("gradient_penalty", -1.0), ("generator_units", [-1]),
+              ("critic_units", 3), ("d_steps", 0)],
     "table-autoencoder": [("transformer", "adult"), ("latent_dim", 2.5),
                           ("weight_decay", -1.0)],
 })

@@ -13,6 +13,8 @@ keeps it, written by `kerasgen.data.TableTransformer.fit`:
     {"name": "age", "kind": "discrete", "minimum": 17.0, "maximum": 90.0,
      "has_missing": False, "categories": [], "modes": {"means": [...], "stds": [...],
      "weights": [...]}}
+    {"name": "sex", "kind": "categorical", "categories": ["Female", "Male"],
+     "has_missing": False, "frequencies": [10771.0, 21790.0]}
 
 `codes` turns a pandas DataFrame with those columns into codes (refusing unknown values,
 missing values where the training data had none, text in a number column), `frame` turns codes
@@ -80,6 +82,13 @@ def normalized_column(column):
             v.fail(f"columns[{name!r}]['categories']", repr(categories)[:80],
                    "None as the last category exactly when the column has missing values")
         result.update(categories=categories)
+        frequencies = column.get("frequencies")
+        if frequencies is not None:  # training counts per category (CTGAN's sampling)
+            if len(frequencies) != len(categories) or any(
+                    not isinstance(f, numbers.Real) or not f >= 0 for f in frequencies):
+                v.fail(f"columns[{name!r}]['frequencies']", repr(frequencies)[:80],
+                       "a non-negative count per category")
+            result["frequencies"] = [float(f) for f in frequencies]
     return result
 
 

@@ -106,6 +106,9 @@ class TableTransformer:
             else:
                 spec["categories"] = list(column.categories) + (
                     [None] if column.has_missing else [])
+                values = table.frame[column.name]
+                spec["frequencies"] = [float((values == c).sum()) for c in column.categories] \
+                    + ([float(values.isna().sum())] if column.has_missing else [])
             columns.append(spec)
         return cls(columns)
 

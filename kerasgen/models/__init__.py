@@ -8,5 +8,5 @@ from kerasgen.models.gan import BEGAN, GAN, VAEGAN, ConditionalGAN
 from kerasgen.models.autoregressive import PixelCNN, PixelCNNPlusPlus, PixelRNN
 from kerasgen.models.wavenet import WaveNet
 from kerasgen.models.boltzmann import DBN, RBM, BoltzmannMachine, EnergyModel, GaussianRBM
-from kerasgen.models.tables import TableAutoencoder, TabularVAE
+from kerasgen.models.tables import TableAutoencoder, TabularGAN, TabularVAE
 from kerasgen.models.loading import load_model

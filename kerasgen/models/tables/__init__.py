@@ -1,4 +1,5 @@
-"""The table family: TVAE, the table autoencoder (and, next, CTGAN)."""
+"""The table family: TVAE, CTGAN and the table autoencoder."""
 
 from kerasgen.models.tables.autoencoder import TableAutoencoder
 from kerasgen.models.tables.tvae import TabularVAE
+from kerasgen.models.tables.ctgan import TabularGAN

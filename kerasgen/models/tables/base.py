@@ -112,6 +112,11 @@ class TableGenerativeModel(GenerativeModel):
             return self.data_kind.codes(rows, name)
         return rows
 
+    def training_data(self, rows, seed=0):
+        """``(x, y)`` for ``fit`` from training `rows`: their codes and no labels (CTGAN
+        draws its rows by training by sampling)."""
+        return self.check_rows(rows), None
+
     def check_rows(self, rows, name="rows"):
         """Codes ``[N, C]`` of `rows` (a DataFrame, a `Table` or codes), checked."""
         return self.check_examples(self._as_codes(rows, name), name)
