@@ -173,7 +173,8 @@ def evaluate(model, run, args):
     data_dir = args.data_dir or run.get("data_dir") or os.environ.get("KERASGEN_DATA_DIR")
     options = run.get("data_options", {}) if name == run.get("data") else {}
     test = _read(name, data_dir, "test", options, args.max_examples)
-    offered = dict(seed=0)
+    train = _read(name, data_dir, "train", options, args.max_examples)
+    offered = dict(seed=0, train_rows=train.frame, target=test.target)
     if args.importance_samples is not None:
         offered["importance_samples"] = args.importance_samples
     accepted = inspect.signature(model.evaluation_report).parameters

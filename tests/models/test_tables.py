@@ -116,7 +116,9 @@ def test_tflite_names_its_category_outputs_in_a_vocabulary_file(wine_vae, tmp_pa
 
     path, report = export_tflite(wine_vae, tmp_path / "tvae.tflite")  # checked against Keras
     vocabularies = json.loads((tmp_path / "tvae.vocabularies.json").read_text())
-    assert vocabularies == {"class": ["class_0", "class_1", "class_2"]}
+    assert vocabularies["vocabularies"] == {"class": ["class_0", "class_1", "class_2"]}
+    assert vocabularies["columns"]["od280_od315_of_diluted_wines_11"] == \
+        "od280/od315_of_diluted_wines"
     rows = run_tflite(path, "sample", num_samples=np.array(50, np.int32))
     # One output per column, named by it (cleaned into a signature key where it must be).
     assert len(rows) == len(wine_vae.data_kind.names)

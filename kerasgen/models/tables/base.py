@@ -188,6 +188,22 @@ class TableGenerativeModel(GenerativeModel):
         return self.transformer.frame(
             self.sample_codes(num_samples, seed, temperature, conditions))
 
+    # ------------------------------------------------------------------ evaluation
+    def synthetic_report(self, train_rows, test_rows, target=None, num_rows=None, seed=0):
+        """Quality, efficacy (TSTR beside TRTR, when there is a `target`) and privacy of
+        `num_rows` sampled rows (default: as many as `test_rows`), beside the
+        independent-marginals baseline (`kerasgen.evaluation.tables`)."""
+        from kerasgen.evaluation.tables import synthetic_data_report
+
+        train = self.transformer.frame(self.check_rows(train_rows, "train_rows"))
+        test = self.transformer.frame(self.check_rows(test_rows, "rows"))
+        if target is not None and target not in self.data_kind.names:
+            v.fail("target", repr(target), f"a column: {', '.join(self.data_kind.names)}")
+        count = len(test) if num_rows is None else v.check_positive_int("num_rows", num_rows)
+        synthetic = self.sample(count, seed=seed)
+        return synthetic_data_report(train, test, synthetic, self.transformer.columns,
+                                     target, seed)
+
     # ------------------------------------------------------------------ export
     def column_outputs(self, codes, strings=True):
         """``{column name: values [N]}``: numbers (float32), categories as their strings
@@ -204,10 +220,14 @@ class TableGenerativeModel(GenerativeModel):
         return outputs
 
     def tflite_assets(self):
-        """``vocabularies.json``: the categories of each index output of the TFLite file."""
+        """``vocabularies.json``: the column each output of the TFLite file holds
+        (``columns``) and the categories of each index output (``vocabularies``)."""
         import json
 
-        return {"vocabularies.json": json.dumps(self.vocabularies(), indent=1)}
+        names = {_output_name(spec["name"], j): spec["name"]
+                 for j, spec in enumerate(self.transformer.columns)}
+        return {"vocabularies.json": json.dumps(
+            {"columns": names, "vocabularies": self.vocabularies()}, indent=1)}
 
     def vocabularies(self):
         """``{output name: categories}`` of the category outputs (what a TFLite user needs
@@ -220,5 +240,7 @@ class TableGenerativeModel(GenerativeModel):
 def _output_name(name, index):
     """A signature output name for column `name`: letters, digits and ``_`` (TF Serving
     keys), made unique by the column's index where cleaning changed it."""
-    cleaned = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in name).strip("_")
+    import re
+
+    cleaned = re.sub(r"[^0-9A-Za-z_]+", "_", name).strip("_")
     return cleaned if cleaned == name and cleaned else f"{cleaned or 'column'}_{index}"

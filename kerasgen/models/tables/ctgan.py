@@ -339,14 +339,19 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
         return -self.critic(repeat(encoded), repeat(conditions)).numpy()
 
     @strict_options
-    def evaluation_report(self, rows, labels=None, seed=0):
+    def evaluation_report(self, rows, labels=None, seed=0, train_rows=None, target=None):
         """Test metrics (``kerasgen evaluate``): the critic's mean score gap between real test
-        rows and as many generated rows (an estimate of the Wasserstein distance)."""
+        rows and as many generated rows (an estimate of the Wasserstein distance); given
+        `train_rows`, ``synthetic``: quality, efficacy and privacy beside the
+        independent-marginals baseline (`synthetic_report`)."""
         codes = self.check_rows(rows)
         fake = self._sample_codes(len(codes), seed)
         real_score = float(np.mean(-self.anomaly_score(codes)))
         fake_score = float(np.mean(-self.anomaly_score(fake.numpy())))
-        return {"critic_gap": real_score - fake_score, "num_examples": int(len(codes))}
+        report = {"critic_gap": real_score - fake_score, "num_examples": int(len(codes))}
+        if train_rows is not None:
+            report["synthetic"] = self.synthetic_report(train_rows, codes, target, seed=seed)
+        return report
 
     # ------------------------------------------------------------------ export
     def serving_endpoints(self):

@@ -163,9 +163,12 @@ class TabularVAE(MaximumLikelihoodTraining, TableGenerativeModel):
         return self.transformer.frame(self(self.check_rows(rows)).numpy())
 
     @strict_options
-    def evaluation_report(self, rows, labels=None, importance_samples=100, seed=0):
+    def evaluation_report(self, rows, labels=None, importance_samples=100, seed=0,
+                          train_rows=None, target=None):
         """Test metrics (``kerasgen evaluate``): ``nll_nats`` (importance-weighted, nats per
-        row) with its standard error and ``elbo_nats``."""
+        row) with its standard error and ``elbo_nats``; given `train_rows`, ``synthetic``:
+        quality, efficacy and privacy beside the independent-marginals baseline
+        (`synthetic_report`)."""
         codes = self.check_rows(rows)
         k = v.check_positive_int("importance_samples", importance_samples)
         nll = -self.log_prob(codes, num_samples=k, seed=seed)
@@ -174,7 +177,9 @@ class TabularVAE(MaximumLikelihoodTraining, TableGenerativeModel):
                 "nll_nats_standard_error": float(nll.std(ddof=1) / math.sqrt(len(nll)))
                 if len(nll) > 1 else 0.0,
                 "elbo_nats": float(elbo.mean()), "importance_samples": k,
-                "num_examples": int(len(codes))}
+                "num_examples": int(len(codes)),
+                **({} if train_rows is None else {"synthetic": self.synthetic_report(
+                    train_rows, codes, target, seed=seed)})}
 
     # ------------------------------------------------------------------ export
     def serving_endpoints(self, log_prob_samples=64):
