@@ -27,6 +27,8 @@ PRETRAINED = {
                         "--set", "num_layers=2"],
     "digits-rbm": ["rbm", "--epochs", "100", "--set", "hidden_units=64",
                    "--set", "persistent=True"],
+    # scikit-learn's wine table (no file needed): synthetic rows by TVAE.
+    "wine-tvae": ["tvae", "--data", "wine", "--epochs", "300", "--batch-size", "32"],
     # Free Spoken Digit Dataset recordings from --data-dir (default $KERASGEN_DATA_DIR).
     "spoken-digit-wavenet": ["wavenet", "--data", "spoken_digit", "--epochs", "3",
                              "--set", "residual_channels=16", "--set", "skip_channels=32",
@@ -59,6 +61,12 @@ def reference_outputs(model):
     """Deterministic outputs of fixed inputs: codes and decoded images (autoencoders, VAEs),
     generated images and discriminator scores (GANs), log-likelihoods (autoregressive models
     and WaveNets), and samples for a fixed seed."""
+    if model.data_kind.name == "tables":  # log-likelihoods of four test rows, sampled codes
+        from kerasgen.data import load_table
+
+        rows = load_table("wine", split="test").frame[:4]
+        return {"log_prob": np.asarray(model.log_prob(rows, num_samples=20, seed=0)),
+                "sample_seed0": np.asarray(model.sample_codes(4, seed=0))}
     if model.data_kind.name == "audio":
         levels, labels = reference_audio(model)
         return {"log_prob": np.asarray(model.log_prob(levels, labels)),

@@ -27,7 +27,7 @@ def test_each_family_so_far_has_a_pretrained_model():
     assert {p.name for p in RUNS} >= {"digits-vae", "digits-denoising-autoencoder",
                                       "digits-cgan", "digits-pixelcnn-pp",
                                       "spoken-digit-wavenet", "digits-rbm",
-                                      "digits-pixelrnn"}
+                                      "digits-pixelrnn", "wine-tvae"}
 
 
 @pytest.mark.parametrize("run", RUNS, ids=[p.name for p in RUNS])

@@ -191,7 +191,8 @@ class TableGenerativeModel(GenerativeModel):
     # ------------------------------------------------------------------ evaluation
     def synthetic_report(self, train_rows, test_rows, target=None, num_rows=None, seed=0):
         """Quality, efficacy (TSTR beside TRTR, when there is a `target`) and privacy of
-        `num_rows` sampled rows (default: as many as `test_rows`), beside the
+        `num_rows` sampled rows (default: as many as `train_rows`, so TSTR trains on as many rows
+        as TRTR), beside the
         independent-marginals baseline (`kerasgen.evaluation.tables`)."""
         from kerasgen.evaluation.tables import synthetic_data_report
 
@@ -199,7 +200,7 @@ class TableGenerativeModel(GenerativeModel):
         test = self.transformer.frame(self.check_rows(test_rows, "rows"))
         if target is not None and target not in self.data_kind.names:
             v.fail("target", repr(target), f"a column: {', '.join(self.data_kind.names)}")
-        count = len(test) if num_rows is None else v.check_positive_int("num_rows", num_rows)
+        count = len(train) if num_rows is None else v.check_positive_int("num_rows", num_rows)
         synthetic = self.sample(count, seed=seed)
         return synthetic_data_report(train, test, synthetic, self.transformer.columns,
                                      target, seed)
