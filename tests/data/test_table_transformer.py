@@ -163,3 +163,35 @@ def test_sampling_draws_categories_at_their_probabilities():
                                            minval=1e-7, maxval=1.0)
     codes = likelihood.sample(params, uniforms, tf.zeros([n, 0])).numpy()
     assert codes[:, 0].mean() == pytest.approx(0.75, abs=0.015)
+
+
+def test_a_number_column_with_missing_values_gets_an_indicator_that_round_trips():
+    values = np.linspace(0.0, 10.0, 40)
+    values[[3, 17]] = np.nan
+    frame = pd.DataFrame({"x": values, "kind": ["a", "b"] * 20})
+    transformer = TableTransformer.fit(frame)
+    parts = [s.part for s in transformer.segments if s.column == 0]
+    assert parts == ["value", "mode", "missing"]
+    back = transformer.frame(transformer.decode(transformer.encode(transformer.codes(frame))))
+    np.testing.assert_array_equal(np.isnan(back["x"]), np.isnan(values))
+    np.testing.assert_allclose(back["x"][~np.isnan(values)], values[~np.isnan(values)],
+                               atol=1e-5)
+    # A missing value is scored by the indicator alone: log p([present, missing] logits).
+    likelihood = TableLikelihood(transformer)
+    params = np.zeros([1, likelihood.params_size], np.float32)
+    missing_logits = [s for s, start, width in likelihood.param_slices
+                      if s.part == "missing"]
+    assert len(missing_logits) == 1
+    codes = np.array([[np.nan, 0.0]], np.float32)
+    terms = likelihood.column_log_probs(params, codes)
+    assert terms["x"].numpy()[0] == pytest.approx(np.log(0.5), abs=1e-6)
+
+
+def test_rows_the_columns_cannot_take_are_refused_naming_the_column():
+    transformer = TableTransformer.fit(pd.DataFrame({"x": [1.0, 2.5, 3.0], "c": ["a", "b", "a"]}))
+    with pytest.raises(ValueError, match="`x` must be a value: this column had no missing"):
+        transformer.codes(pd.DataFrame({"x": [np.nan], "c": ["a"]}))
+    with pytest.raises(ValueError, match="`c` must be one of its training values: a, b;"):
+        transformer.codes(pd.DataFrame({"x": [1.0], "c": ["z"]}))
+    with pytest.raises(ValueError, match="`x` must be a number; received 'big'"):
+        transformer.codes(pd.DataFrame({"x": ["big"], "c": ["a"]}))
