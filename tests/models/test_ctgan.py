@@ -88,3 +88,15 @@ def test_the_generator_learns_to_honour_its_condition():
     assert share > 0.8, share  # 0.976 measured (class_2: 27% of the rows)
     rows = gan.sample(30, seed=2, conditions={"class": "class_2"})
     assert (rows["class"] == "class_2").all()
+
+
+def test_the_serving_sample_given_draws_rows_with_the_asked_category(adult):
+    gan = _gan(adult)
+    endpoint = {e.name: e for e in gan.serving_endpoints()}["sample_given"]
+    rows = endpoint.function(num_samples=tf.constant(20), seed=tf.constant(1),
+                             column=tf.constant("sex"), value=tf.constant("Female"))
+    assert bool(rows["condition_found"])
+    assert set(rows["sex"].numpy().astype(str)) == {"Female"}
+    unknown = endpoint.function(num_samples=tf.constant(5), seed=tf.constant(1),
+                                column=tf.constant("sex"), value=tf.constant("Other"))
+    assert not bool(unknown["condition_found"]) and unknown["sex"].shape == (5,)

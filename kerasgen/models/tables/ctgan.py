@@ -355,10 +355,53 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
 
     # ------------------------------------------------------------------ export
     def serving_endpoints(self):
-        """``sample`` (default): one output per column, categories as strings."""
-        scalar = lambda name: tf.TensorSpec([], tf.int32, name=name)  # noqa: E731
-        return [self.endpoint("sample", lambda num_samples, seed: self.column_outputs(
+        """``sample`` (default): one output per column, categories as strings; and
+        ``sample_given`` (`column`, `value`: strings): rows drawn for that category of that
+        categorical column, which every row carries (``condition_found`` False, and
+        unconditioned rows, for a column or value the model does not know)."""
+        scalar = lambda name, dtype=tf.int32: tf.TensorSpec([], dtype, name=name)  # noqa: E731
+        endpoints = [self.endpoint("sample", lambda num_samples, seed: self.column_outputs(
             self._sample_codes(num_samples, seed)), [scalar("num_samples"), scalar("seed")])]
+        if self.condition_segments:
+            endpoints.append(self.endpoint(
+                "sample_given", self._sample_given,
+                [scalar("num_samples"), scalar("seed"), scalar("column", tf.string),
+                 scalar("value", tf.string)]))
+        return endpoints
+
+    def _sample_given(self, num_samples, seed, column, value):
+        """Graph-safe conditional sampling on one (column name, category) pair."""
+        parts, asked, found = [], {}, tf.constant(False)
+        for segment, _ in self.condition_segments:
+            spec = self.transformer.columns[segment.column]
+            vocabulary = tf.constant([c or "" for c in spec["categories"]])
+            hit = tf.logical_and(tf.equal(vocabulary, value), tf.equal(column, spec["name"]))
+            found = tf.logical_or(found, tf.reduce_any(hit))
+            asked[segment.column] = (tf.reduce_any(hit), tf.argmax(tf.cast(hit, tf.int32)))
+            parts.append(tf.tile(tf.cast(hit, tf.float32)[None], tf.stack([num_samples, 1])))
+        conditions = tf.where(found, tf.concat(parts, axis=1),
+                              self.sampling_conditions(num_samples, seed))
+        latents = tf.random.stateless_normal(tf.stack([num_samples, self.latent_dim]),
+                                             fixed_seed(seed, SALT_LATENT))
+        uniforms = tf.random.stateless_uniform(tf.stack([num_samples, self._uniform_size]),
+                                               fixed_seed(seed, SALT_GUMBEL), minval=1e-7,
+                                               maxval=1.0)
+        codes = self._decode_raw(self.generate_raw(latents, conditions), uniforms)
+        # The generator models p(row | column = value): the asked column holds the value.
+        columns = tf.unstack(codes, num=self.num_columns, axis=1)
+        for j, (hit, index) in asked.items():
+            columns[j] = tf.where(hit, tf.cast(index, tf.float32), columns[j])
+        return {**self.column_outputs(tf.stack(columns, axis=1)), "condition_found": found}
+
+    def example_input(self, spec, batch_size, rng):
+        """``column`` and ``value`` of `sample_given`: the first categorical column and its
+        first category; the rest as for every model."""
+        if spec.name in ("column", "value"):
+            segment, _ = self.condition_segments[0]
+            first = self.transformer.columns[segment.column]
+            return np.asarray(first["name"] if spec.name == "column"
+                              else first["categories"][0] or "")
+        return super().example_input(spec, batch_size, rng)
 
     def tflite_endpoints(self):
         """``generate`` (noise and conditions in, the most likely row of each output) and
