@@ -1,0 +1,102 @@
+"""kerasgen's TVAE and CTGAN against SDV's `ctgan` package (PyTorch) on Adult, in one process.
+
+Both sides get the same training rows, epochs and batch size (500; CTGAN pac 10, SDV's
+defaults on both sides), both use the CPU threads of this machine (`--threads`), and every
+synthetic table (as many rows as the training split) is judged by the same calls of
+`kerasgen.evaluation.tables`: quality (SDMetrics' report), TSTR accuracy (TRTR beside) and the
+share of exact copies. Prints the fit seconds and their ratio (ctgan / kerasgen), writes JSON.
+
+    pip install ctgan            # benchmark only: it brings PyTorch (a CPU wheel will do)
+    python benchmarks/tables_vs_ctgan.py --data-dir ../shared/data --epochs 10
+
+The `ctgan` package cannot read missing categories: they are given to it as the category
+"<missing>" and read back as missing.
+"""
+
+import argparse
+import json
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from kerasgen.data import TableTransformer, load_table  # noqa: E402
+from kerasgen.evaluation.tables import efficacy, privacy, quality_report  # noqa: E402
+from kerasgen.models.registry import MODELS  # noqa: E402
+
+MISSING = "<missing>"
+
+
+def scores(train, test, synthetic, target):
+    quality = quality_report(train.frame, synthetic, train.columns)
+    ml = efficacy(train.frame, test.frame, synthetic, target, train.columns)
+    copies = privacy(train.frame, test.frame, synthetic, train.columns)
+    return {"quality": quality["quality"], "column_pair_trends": quality["column_pair_trends"],
+            "tstr": ml["tstr"], "trtr": ml["trtr"],
+            "exact_copy_share": copies["exact_copy_share"]}
+
+
+def fit_kerasgen(name, train, epochs, batch_size):
+    start = time.perf_counter()
+    preset = MODELS[name]
+    model = preset.cls(transformer=TableTransformer.fit(train), **preset.kwargs)
+    model.compile_with_defaults()
+    x, y = model.training_data(train.frame, seed=0)
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=True)
+    seconds = time.perf_counter() - start
+    return seconds, model.sample(len(train), seed=0)
+
+
+def fit_package(name, train, epochs, batch_size):
+    import ctgan
+
+    categorical = [c.name for c in train.columns if not c.is_number]
+    frame = train.frame.copy()
+    frame[categorical] = frame[categorical].fillna(MISSING)
+    start = time.perf_counter()
+    model = ctgan.TVAE(epochs=epochs, batch_size=batch_size, cuda=False) if name == "tvae" \
+        else ctgan.CTGAN(epochs=epochs, batch_size=batch_size, pac=10, cuda=False)
+    model.fit(frame, discrete_columns=categorical)
+    seconds = time.perf_counter() - start
+    synthetic = model.sample(len(train))
+    synthetic[categorical] = synthetic[categorical].replace(MISSING, None)
+    return seconds, synthetic
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--models", default="tvae,ctgan")
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--out", default="tables_vs_ctgan.json")
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    train = load_table("adult", split="train", data_dir=args.data_dir)
+    test = load_table("adult", split="test", data_dir=args.data_dir)
+    results = []
+    for name in args.models.split(","):
+        ours_s, ours_rows = fit_kerasgen(name, train, args.epochs, args.batch_size)
+        theirs_s, theirs_rows = fit_package(name, train, args.epochs, args.batch_size)
+        result = {"model": name, "epochs": args.epochs, "batch_size": args.batch_size,
+                  "kerasgen_fit_seconds": round(ours_s, 1),
+                  "ctgan_package_fit_seconds": round(theirs_s, 1),
+                  "time_ratio_package_over_kerasgen": round(theirs_s / ours_s, 2),
+                  "kerasgen": scores(train, test, ours_rows, train.target),
+                  "ctgan_package": scores(train, test, theirs_rows, train.target)}
+        results.append(result)
+        k, p = result["kerasgen"], result["ctgan_package"]
+        print(f"{name}: fit kerasgen {ours_s:.1f} s, ctgan package {theirs_s:.1f} s (ratio "
+              f"{theirs_s / ours_s:.2f}); quality {k['quality']:.3f} vs {p['quality']:.3f}; "
+              f"TSTR {k['tstr']:.3f} vs {p['tstr']:.3f} (TRTR {k['trtr']:.3f}); copies "
+              f"{k['exact_copy_share']:.3f} vs {p['exact_copy_share']:.3f}", flush=True)
+    with open(args.out, "w") as file:
+        json.dump(results, file, indent=2)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
