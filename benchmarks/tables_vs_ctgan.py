@@ -1,7 +1,8 @@
-"""kerasgen's TVAE and CTGAN against SDV's `ctgan` package (PyTorch) on Adult, in one process.
+"""kerasgen's TVAE and CTGAN against SDV's `ctgan` package (PyTorch) on Adult, from one script.
 
 Both sides get the same training rows, epochs and batch size (500; CTGAN pac 10, SDV's
-defaults on both sides), both use the CPU threads of this machine (`--threads`), and every
+defaults on both sides), both use the CPU threads of this machine (`--threads`: PyTorch's;
+TensorFlow takes them all), and every
 synthetic table (as many rows as the training split) is judged by the same calls of
 `kerasgen.evaluation.tables`: quality (SDMetrics' report), TSTR accuracy (TRTR beside) and the
 share of exact copies. Prints the fit seconds and their ratio (ctgan / kerasgen), writes JSON.
@@ -9,13 +10,19 @@ share of exact copies. Prints the fit seconds and their ratio (ctgan / kerasgen)
     pip install ctgan            # benchmark only: it brings PyTorch (a CPU wheel will do)
     python benchmarks/tables_vs_ctgan.py --data-dir ../shared/data --epochs 10
 
-The `ctgan` package cannot read missing categories: they are given to it as the category
-"<missing>" and read back as missing.
+The package side runs in a child process (with TensorFlow and PyTorch in one process, ctgan's
+fit died of a segmentation fault, whichever was imported first); each side's fit time is
+measured in its own process around ``fit`` (the package's includes its transformer, ours
+includes `TableTransformer.fit`). The `ctgan` package cannot read missing categories: they are
+given to it as the category "<missing>" and read back as missing.
 """
 
 import argparse
 import json
 import os
+import subprocess
+import sys
+import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -47,19 +54,42 @@ def fit_kerasgen(name, train, epochs, batch_size):
     return seconds, model.sample(len(train), seed=0)
 
 
-def fit_package(name, train, epochs, batch_size):
-    import ctgan
+PACKAGE_SIDE = r"""
+import json, sys, time
+import pandas as pd, torch
+import ctgan
+name, rows_csv, out_csv, epochs, batch_size, threads = sys.argv[1:]
+torch.set_num_threads(int(threads))
+frame = pd.read_csv(rows_csv, keep_default_na=False, na_values=[])
+categorical = json.loads(sys.stdin.read())
+start = time.perf_counter()
+model = ctgan.TVAE(epochs=int(epochs), batch_size=int(batch_size)) if name == "tvae" else \
+    ctgan.CTGAN(epochs=int(epochs), batch_size=int(batch_size), pac=10)
+model.fit(frame, discrete_columns=categorical)
+seconds = time.perf_counter() - start
+model.sample(len(frame)).to_csv(out_csv, index=False)
+print(json.dumps({"seconds": seconds}))
+"""
+
+
+def fit_package(name, train, epochs, batch_size, threads, folder):
+    """The ctgan package's model, fitted in a child process: PyTorch and TensorFlow in one
+    process crashed (a segmentation fault in ctgan's fit, whichever was imported first)."""
+    import pandas as pd
 
     categorical = [c.name for c in train.columns if not c.is_number]
     frame = train.frame.copy()
     frame[categorical] = frame[categorical].fillna(MISSING)
-    start = time.perf_counter()
-    model = ctgan.TVAE(epochs=epochs, batch_size=batch_size, cuda=False) if name == "tvae" \
-        else ctgan.CTGAN(epochs=epochs, batch_size=batch_size, pac=10, cuda=False)
-    model.fit(frame, discrete_columns=categorical)
-    seconds = time.perf_counter() - start
-    synthetic = model.sample(len(train))
-    synthetic[categorical] = synthetic[categorical].replace(MISSING, None)
+    rows_csv, out_csv = os.path.join(folder, "train.csv"), os.path.join(folder, f"{name}.csv")
+    frame.to_csv(rows_csv, index=False)
+    result = subprocess.run([sys.executable, "-c", PACKAGE_SIDE, name, rows_csv, out_csv,
+                             str(epochs), str(batch_size), str(threads)],
+                            input=json.dumps(categorical), capture_output=True, text=True,
+                            check=True)
+    seconds = json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
+    synthetic = pd.read_csv(out_csv, keep_default_na=False, na_values=[])
+    for name_ in categorical:
+        synthetic[name_] = synthetic[name_].astype(str).replace(MISSING, None)
     return seconds, synthetic
 
 
@@ -72,15 +102,14 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--out", default="tables_vs_ctgan.json")
     args = parser.parse_args()
-    import torch
-
-    torch.set_num_threads(args.threads)
+    folder = tempfile.mkdtemp()
     train = load_table("adult", split="train", data_dir=args.data_dir)
     test = load_table("adult", split="test", data_dir=args.data_dir)
     results = []
     for name in args.models.split(","):
         ours_s, ours_rows = fit_kerasgen(name, train, args.epochs, args.batch_size)
-        theirs_s, theirs_rows = fit_package(name, train, args.epochs, args.batch_size)
+        theirs_s, theirs_rows = fit_package(name, train, args.epochs, args.batch_size,
+                                            args.threads, folder)
         result = {"model": name, "epochs": args.epochs, "batch_size": args.batch_size,
                   "kerasgen_fit_seconds": round(ours_s, 1),
                   "ctgan_package_fit_seconds": round(theirs_s, 1),

@@ -6,12 +6,13 @@ the model's class:
 
     Images(shape=(H, W, C), num_levels)      integer pixels in [0, num_levels - 1]
     AudioSequences(num_levels, sample_rate)  integer levels [T, 1], T free, in [0, L - 1]
+    TableRows(columns)                       one code per column [C] (table_rows.py)
 
 A kind is a small frozen value: its `name` (the key the command line dispatches on), the
 `input_name` of its examples in exported signatures (``images``, ``audio``), the `rank` of one
 example, the `spec` of a batch, `check` (the ``ValueError`` of bad input) and `random`
-(example inputs for export checks and warm-up records). Tables (one row of typed columns) are
-the next kind; a kind needs only these members.
+(example inputs for export checks and warm-up records). Table rows (one row of typed columns,
+`kerasgen.core.table_rows.TableRows`) are the third kind, with the same members.
 
 Example:
     >>> import numpy as np
@@ -33,6 +34,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
+from kerasgen.core.table_rows import TableRows  # noqa: F401  (the third kind)
 from kerasgen.utils import validation as v
 
 

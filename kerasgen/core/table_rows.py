@@ -148,7 +148,8 @@ class TableRows:
 
     def frame(self, codes):
         """The DataFrame of codes ``[N, C]``: numbers as float64 within the training range
-        (NaN where missing; whole numbers for discrete columns), categories as their strings (None where missing)."""
+        (NaN where missing; whole numbers for discrete columns), categories as their strings
+        (None where missing)."""
         import pandas as pd
 
         codes = np.asarray(codes, np.float64)

@@ -5,8 +5,8 @@ Each folder of `kerasgen.models` that holds a family has a ``family.py`` definin
 says everything the command line, the exports and the tests need to know about the family
 without looking at its classes:
 
-- `data_kind`: the kind of example it models, ``"images"`` or ``"audio"`` (the `name` of a
-  `kerasgen.core.kinds` value: the model's ``data_kind`` says the same once built);
+- `data_kind`: the kind of example it models, ``"images"``, ``"audio"`` or ``"tables"`` (the
+  `name` of a `kerasgen.core.kinds` value: the model's ``data_kind`` says the same once built);
 - its command-line presets (``kerasgen train NAME``), each a class with its defaults;
 - a tiny configuration of every preset, which the conformance battery
   (``tests/test_conformance.py``) trains, saves, exports and resumes: a preset cannot be
@@ -42,7 +42,8 @@ class Preset:
         kwargs: the preset's defaults (constructor keyword arguments; ``--set`` overrides).
         description: one line for ``kerasgen list``.
         tiny: keyword arguments laid over `kwargs` for the smallest sensible model, on the
-            data of the tests (8x8 digits for images, 8-bit audio windows).
+            data of the tests (8x8 digits for images, 8-bit audio windows, eight columns
+            of Adult for tables).
         conditional: True: takes ``num_classes`` from the dataset's labels and refuses
             unlabelled data; ``"if_labelled"``: conditioned on the labels when the data has
             them (WaveNet on spoken digits), unconditional otherwise.
