@@ -33,13 +33,10 @@ def check_data(name):
 
 def data_options(args):
     """Audio takes none of the image reading options."""
-    from kerasgen.cli_images import OPTION_FLAGS, refuse_table_options
+    from kerasgen.cli_images import refuse_image_options, refuse_table_options
 
     refuse_table_options(args, "audio")
-    for key, flag in OPTION_FLAGS.items():
-        if getattr(args, key, None) is not None:
-            raise UsageError(f"`{flag}` is an option of image data; received "
-                             f"{getattr(args, key)!r} for audio model {args.model}.")
+    refuse_image_options(args, "audio")
     return {}
 
 

@@ -39,6 +39,14 @@ def data_options(args):
     return {key: value for key, value in options.items() if value is not None}
 
 
+def refuse_image_options(args, kind):
+    """A one-line error for image reading options given to a model of another `kind`."""
+    for key, flag in OPTION_FLAGS.items():
+        if getattr(args, key, None) is not None:
+            raise UsageError(f"`{flag}` is an option of image data; received "
+                             f"{getattr(args, key)!r} for {kind} model {args.model}.")
+
+
 def refuse_table_options(args, kind):
     for flag in ("categorical", "target"):
         if getattr(args, flag, None) is not None:

@@ -35,12 +35,9 @@ def check_data(name):
 def data_options(args):
     """The table reading options given on the command line: ``categorical`` (a list of
     column names) and ``target``; image options are refused."""
-    from kerasgen.cli_images import OPTION_FLAGS as IMAGE_FLAGS
+    from kerasgen.cli_images import refuse_image_options
 
-    for key, flag in IMAGE_FLAGS.items():
-        if getattr(args, key, None) is not None:
-            raise UsageError(f"`{flag}` is an option of image data; received "
-                             f"{getattr(args, key)!r} for table model {args.model}.")
+    refuse_image_options(args, "table")
     options = {}
     if getattr(args, "categorical", None):
         options["categorical"] = [n.strip() for n in args.categorical.split(",") if n.strip()]

@@ -235,10 +235,7 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
 
     def critic(self, encoded, conditions, training=False):
         """One score per pack of `pac` rows: ``[B / pac]``."""
-        packed = tf.reshape(tf.concat([encoded, conditions], axis=1),
-                            [-1, self.pac * (self.transformer.encoded_width
-                                             + self.condition_width)])
-        return self.discriminator(packed, training=training)[:, 0]
+        return self.discriminator(self._pack(encoded, conditions), training=training)[:, 0]
 
     def _packable(self, real, columns):
         """`real` and its condition columns filled up to a multiple of `pac` rows by
@@ -274,6 +271,7 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
                 "wasserstein": real_scores - fake_scores}
 
     def _pack(self, encoded, conditions):
+        """Rows and their conditions, `pac` consecutive rows per critic input."""
         return tf.reshape(tf.concat([encoded, conditions], axis=1),
                           [-1, self.pac * (self.transformer.encoded_width
                                            + self.condition_width)])
@@ -305,15 +303,11 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
                 else index
         return self.transformer.decode_parts(tf.shape(raw)[0], parts)
 
-    @property
-    def _uniform_size(self):
-        return sum(s.width for s in self.transformer.segments if s.part != "value")
-
     def _sample_codes(self, num_samples, seed, temperature=1.0, condition=None):
         latents = tf.random.stateless_normal(tf.stack([num_samples, self.latent_dim]),
                                              fixed_seed(seed, SALT_LATENT)) * temperature
         conditions = self.sampling_conditions(num_samples, seed, condition)
-        uniforms = tf.random.stateless_uniform(tf.stack([num_samples, self._uniform_size]),
+        uniforms = tf.random.stateless_uniform(tf.stack([num_samples, self.likelihood.uniform_size]),
                                                fixed_seed(seed, SALT_GUMBEL), minval=1e-7,
                                                maxval=1.0)
         return self._decode_raw(self.generate_raw(latents, conditions), uniforms)
@@ -383,7 +377,7 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
                               self.sampling_conditions(num_samples, seed))
         latents = tf.random.stateless_normal(tf.stack([num_samples, self.latent_dim]),
                                              fixed_seed(seed, SALT_LATENT))
-        uniforms = tf.random.stateless_uniform(tf.stack([num_samples, self._uniform_size]),
+        uniforms = tf.random.stateless_uniform(tf.stack([num_samples, self.likelihood.uniform_size]),
                                                fixed_seed(seed, SALT_GUMBEL), minval=1e-7,
                                                maxval=1.0)
         codes = self._decode_raw(self.generate_raw(latents, conditions), uniforms)
@@ -413,7 +407,7 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
         def generate(latents, conditions):
             raw = self.generate_raw(latents, conditions)
             return self.column_outputs(self._decode_raw(raw, tf.fill(
-                tf.stack([tf.shape(raw)[0], self._uniform_size]), 0.5)), strings=False)
+                tf.stack([tf.shape(raw)[0], self.likelihood.uniform_size]), 0.5)), strings=False)
 
         def sample(num_samples):
             noise_ = tf.random.normal(tf.stack([num_samples, self.latent_dim]))
@@ -427,7 +421,7 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
                 chosen = tf.cast(tf.equal(columns, index), tf.float32)[:, None]
                 parts.append(tf.one_hot(draw, segment.width) * chosen)
             conditions_ = tf.concat(parts, axis=1) if parts else tf.zeros([num_samples, 0])
-            uniforms = tf.random.uniform(tf.stack([num_samples, self._uniform_size]),
+            uniforms = tf.random.uniform(tf.stack([num_samples, self.likelihood.uniform_size]),
                                          minval=1e-7, maxval=1.0)
             return self.column_outputs(self._decode_raw(self.generate_raw(noise_, conditions_),
                                                         uniforms), strings=False)
