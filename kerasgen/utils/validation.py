@@ -48,6 +48,14 @@ def check_positive_float(name, value):
     return float(value)
 
 
+def check_non_negative_float(name, value):
+    """A finite real number >= 0 (weights of loss terms, penalties)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not 0 <= value < float("inf"):
+        fail(name, repr(value), "a finite non-negative number")
+    return float(value)
+
+
 def check_finite_float(name, value):
     """Any finite real number (a Python or NumPy number, or a scalar tensor)."""
     try:

@@ -64,10 +64,7 @@ class TableGenerativeModel(GenerativeModel):
         self.latent_dim = v.check_positive_int("latent_dim", latent_dim)
         self.hidden_units = v.check_int_list("hidden_units", hidden_units)
         self.activation = activation
-        if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) \
-                or not 0 <= weight_decay < float("inf"):
-            v.fail("weight_decay", repr(weight_decay), "a finite non-negative number")
-        self.weight_decay = float(weight_decay)
+        self.weight_decay = v.check_non_negative_float("weight_decay", weight_decay)
         self.encoder = build_mlp(self.transformer.encoded_width, encoder_outputs,
                                  self.hidden_units, activation, self.weight_decay,
                                  input_name="encoded", name="encoder")

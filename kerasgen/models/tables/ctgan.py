@@ -183,14 +183,19 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
         key = fixed_seed(seed, SALT_CONDITION)
         columns = tf.random.stateless_uniform([num_samples], key, 0,
                                               len(self.condition_segments), dtype=tf.int32)
+        return self._frequency_conditions(columns, lambda logits, index: (
+            tf.random.stateless_categorical(
+                logits, 1, tf.random.experimental.stateless_fold_in(key, index + 1))[:, 0]))
+
+    def _frequency_conditions(self, columns, draw):
+        """Conditional vectors for condition columns `columns` ``[N]``, each category drawn
+        by its training frequency with ``draw(logits [N, K], segment index) -> [N]``."""
         parts = []
         for index, (segment, _) in enumerate(self.condition_segments):
             logits = tf.math.log(tf.constant(self._frequencies(segment), tf.float32))
-            draw = tf.random.stateless_categorical(
-                tf.tile(logits[None], [num_samples, 1]), 1,
-                tf.random.experimental.stateless_fold_in(key, index + 1))[:, 0]
+            categories = draw(tf.tile(logits[None], tf.stack([tf.shape(columns)[0], 1])), index)
             chosen = tf.cast(tf.equal(columns, index), tf.float32)[:, None]
-            parts.append(tf.one_hot(draw, segment.width) * chosen)
+            parts.append(tf.one_hot(categories, segment.width) * chosen)
         return tf.concat(parts, axis=1)
 
     def _frequencies(self, segment):
@@ -414,13 +419,9 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
             count = max(len(self.condition_segments), 1)  # (integer uniforms: no builtin)
             columns = tf.minimum(tf.cast(tf.random.uniform(tf.stack([num_samples])) * count,
                                          tf.int32), count - 1)
-            parts = []
-            for index, (segment, _) in enumerate(self.condition_segments):
-                logits = tf.math.log(tf.constant(self._frequencies(segment), tf.float32))
-                draw = tf.random.categorical(tf.tile(logits[None], [num_samples, 1]), 1)[:, 0]
-                chosen = tf.cast(tf.equal(columns, index), tf.float32)[:, None]
-                parts.append(tf.one_hot(draw, segment.width) * chosen)
-            conditions_ = tf.concat(parts, axis=1) if parts else tf.zeros([num_samples, 0])
+            conditions_ = self._frequency_conditions(
+                columns, lambda logits, index: tf.random.categorical(logits, 1)[:, 0]) \
+                if self.condition_segments else tf.zeros([num_samples, 0])
             uniforms = tf.random.uniform(tf.stack([num_samples, self.likelihood.uniform_size]),
                                          minval=1e-7, maxval=1.0)
             return self.column_outputs(self._decode_raw(self.generate_raw(noise_, conditions_),

@@ -76,10 +76,7 @@ class TabularVAE(MaximumLikelihoodTraining, TableGenerativeModel):
     def __init__(self, latent_dim=128, hidden_units=(128, 128), activation="relu", beta=1.0,
                  weight_decay=1e-5, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(beta, bool) or not isinstance(beta, (int, float)) \
-                or not 0 <= beta < float("inf"):
-            v.fail("beta", repr(beta), "a finite non-negative number")
-        self.beta = float(beta)
+        self.beta = v.check_non_negative_float("beta", beta)
         self.build_codec(latent_dim, hidden_units, activation, weight_decay, 2 * latent_dim)
 
     def get_config(self):

@@ -84,10 +84,7 @@ class VAE(EncoderDecoderModel):
         super().__init__(**kwargs)
         self.scale_encoder_inputs = v.check_bool("scale_encoder_inputs", scale_encoder_inputs)
         self.likelihood = get_likelihood(likelihood, self.num_levels)
-        if isinstance(beta, bool) or not isinstance(beta, (int, float)) \
-                or not 0 <= beta < float("inf"):
-            v.fail("beta", repr(beta), "a finite non-negative number")
-        self.beta = float(beta)
+        self.beta = v.check_non_negative_float("beta", beta)
         self.build_networks(2 * self.latent_dim,
                             self.image_shape[-1] * self.likelihood.params_per_dim,
                             encoder, decoder)
