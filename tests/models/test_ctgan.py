@@ -35,6 +35,24 @@ def test_the_conditional_vector_is_one_category_of_one_column(adult):
         assert asked == codes[row, segment.column]
 
 
+def test_the_vocabulary_file_names_each_entry_of_the_conditional_vector(adult):
+    """A TFLite user builds `generate`'s conditional vector from the file's ``conditions``:
+    entry p of the vector a row's own category sets is the (column, category) listed at p."""
+    gan = _gan(adult)
+    listed = gan.vocabulary_file()["conditions"]
+    assert len(listed) == gan.condition_width
+    codes = gan.check_rows(adult.frame[:40])
+    columns = np.arange(40) % len(gan.condition_segments)
+    conditions = gan.conditions_of_rows(gan.transformer.encode(codes),
+                                        tf.constant(columns, tf.int32)).numpy()
+    rows = gan.transformer.frame(codes)
+    for row, index in enumerate(columns):
+        column, category = listed[int(np.argmax(conditions[row]))]
+        assert column == gan.transformer.columns[gan.condition_segments[index][0].column]["name"]
+        assert category == rows[column].iloc[row] or (category is None
+                                                      and rows[column].isna().iloc[row])
+
+
 def test_training_by_sampling_draws_categories_by_log_frequency(adult):
     gan = _gan(adult)
     codes, columns = gan.training_rows(adult.frame, seed=0)

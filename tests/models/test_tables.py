@@ -70,6 +70,26 @@ def test_conditional_samples_carry_only_the_asked_values(data_dir):
     assert set(model.sample(200, seed=3)["sex"]) == {"Female", "Male"}
 
 
+def test_the_serving_sample_given_returns_the_rows_sample_returns(data_dir):
+    import tensorflow as tf
+
+    table = load_table("adult", split="train", data_dir=str(data_dir), max_rows=1000)
+    model = _fitted(TabularVAE, table, epochs=3, latent_dim=4, hidden_units=(32,))
+    endpoint = {e.name: e for e in model.serving_endpoints()}["sample_given"]
+    given = tf.function(endpoint.function)
+    served = given(num_samples=tf.constant(25), seed=tf.constant(4),
+                   column=tf.constant("Y"), value=tf.constant(">50K"))
+    rows = model.sample(25, seed=4, conditions={"Y": ">50K"})
+    assert bool(served["condition_found"])
+    assert served["Y"].numpy().astype(str).tolist() == rows["Y"].tolist()
+    np.testing.assert_allclose(served["age"].numpy(), rows["age"].to_numpy(), rtol=1e-6)
+    assert served["workclass"].numpy().astype(str).tolist() == \
+        rows["workclass"].fillna("").tolist()
+    unknown = given(num_samples=tf.constant(5), seed=tf.constant(4),
+                    column=tf.constant("Y"), value=tf.constant("rich"))
+    assert not bool(unknown["condition_found"]) and unknown["Y"].shape == (5,)
+
+
 def test_samples_keep_the_training_header_ranges_and_vocabularies(wine, wine_vae):
     rows = wine_vae.sample(300, seed=0)
     assert list(rows.columns) == list(wine[0].frame.columns)

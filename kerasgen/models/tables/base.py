@@ -162,20 +162,71 @@ class TableGenerativeModel(GenerativeModel):
         if condition is None:
             return self._sample_codes(num_samples, seed, temperature).numpy()
         columns, values = condition
-        kept, drawn = [], 0
-        for round_ in range(MAX_CONDITION_ROUNDS):
-            batch = max(num_samples, DRAW_BATCH)
-            codes = self._sample_codes(batch, seed + round_ * 7_919, temperature,
-                                       condition).numpy()
-            drawn += batch
-            match = np.all(codes[:, columns] == np.asarray(values, np.float32), axis=1)
-            kept.append(codes[match])
-            if sum(len(k) for k in kept) >= num_samples:
-                return np.concatenate(kept)[:num_samples]
-        accepted = sum(len(k) for k in kept)
-        v.fail("conditions", f"{conditions!r}, which {accepted} of {drawn} rows drawn carried",
-               f"values this model draws often enough for {num_samples} rows "
-               f"(at least 1 in {drawn // num_samples} draws)")
+        codes, drawn = self._draw_matching(num_samples, seed, temperature, columns,
+                                           np.asarray(values, np.float32), condition)
+        if len(codes) < num_samples:
+            v.fail("conditions", f"{conditions!r}, which {len(codes)} of {int(drawn)} rows "
+                   "drawn carried", f"values this model draws often enough for {num_samples} "
+                   f"rows (at least 1 in {int(drawn) // num_samples} draws)")
+        return codes.numpy()
+
+    def _draw_matching(self, num_samples, seed, temperature, columns, values, condition=None):
+        """Graph-safe rejection: rows drawn in rounds of ``max(num_samples, DRAW_BATCH)``
+        (round r from seed ``seed + 7919 r``; `condition` passed to `_sample_codes`) until
+        `num_samples` carry `values` in `columns`, at most `MAX_CONDITION_ROUNDS` rounds.
+        ``(codes [<= num_samples, C], rows drawn)``."""
+        batch = tf.maximum(num_samples, DRAW_BATCH)
+
+        def more(round_, kept):
+            return tf.logical_and(round_ < MAX_CONDITION_ROUNDS, tf.shape(kept)[0] < num_samples)
+
+        def draw(round_, kept):
+            codes = self._sample_codes(batch, seed + round_ * 7_919, temperature, condition)
+            match = tf.reduce_all(tf.equal(tf.gather(codes, columns, axis=1), values), axis=1)
+            return round_ + 1, tf.concat([kept, tf.boolean_mask(codes, match)], axis=0)
+
+        rounds, kept = tf.while_loop(
+            more, draw, (tf.constant(0), tf.zeros([0, self.num_columns])),
+            shape_invariants=(tf.TensorShape([]), tf.TensorShape([None, self.num_columns])))
+        return kept[:num_samples], rounds * batch
+
+    def category_code(self, column, value):
+        """Graph-safe ``(found, column index, code)`` of a (column name, category string)
+        pair of a categorical or boolean column (the string a column output gives; a
+        missing category is the empty string); found False for a pair the model does not
+        know."""
+        found, index, code = tf.constant(False), tf.constant(0), tf.constant(0.0)
+        for j, spec in enumerate(self.transformer.columns):
+            if spec["kind"] not in CATEGORY_KINDS:
+                continue
+            vocabulary = tf.constant([c or "" for c in spec["categories"]])
+            hit = tf.logical_and(tf.equal(vocabulary, value), tf.equal(column, spec["name"]))
+            here = tf.reduce_any(hit)
+            index = tf.where(here, j, index)
+            code = tf.where(here, tf.cast(tf.argmax(tf.cast(hit, tf.int32)), tf.float32), code)
+            found = tf.logical_or(found, here)
+        return found, index, code
+
+    def sample_given_by_rejection(self, num_samples, seed, column, value):
+        """The serving ``sample_given`` of a model without a native condition: the rows
+        `sample` returns for ``conditions={column: value}`` (the same rounds of
+        `_draw_matching`; fewer than `num_samples` where the model draws the value too
+        rarely), or unconditioned rows and ``condition_found`` False for an unknown pair."""
+        found, index, code = self.category_code(column, value)
+        codes = tf.cond(found, lambda: self._draw_matching(
+                            num_samples, seed, 1.0, tf.stack([index]), tf.stack([code]))[0],
+                        lambda: self._sample_codes(num_samples, seed))
+        return {**self.column_outputs(codes), "condition_found": found}
+
+    def example_input(self, spec, batch_size, rng):
+        """``column`` and ``value`` of ``sample_given``: the first categorical column with
+        more than one category, and its first category; the rest as for every model."""
+        if spec.name in ("column", "value"):
+            first = next(c for c in self.transformer.columns
+                         if c["kind"] in CATEGORY_KINDS and len(c["categories"]) > 1)
+            return np.asarray(first["name"] if spec.name == "column"
+                              else first["categories"][0] or "")
+        return super().example_input(spec, batch_size, rng)
 
     def sample(self, num_samples, seed=None, temperature=1.0, conditions=None, labels=None):
         """A DataFrame of `num_samples` rows with the training header; with `conditions`
@@ -218,14 +269,18 @@ class TableGenerativeModel(GenerativeModel):
         return outputs
 
     def tflite_assets(self):
-        """``vocabularies.json``: the column each output of the TFLite file holds
-        (``columns``) and the categories of each index output (``vocabularies``)."""
+        """``vocabularies.json``: `vocabulary_file` (what a TFLite user needs beside the
+        file to read its outputs)."""
         import json
 
+        return {"vocabularies.json": json.dumps(self.vocabulary_file(), indent=1)}
+
+    def vocabulary_file(self):
+        """``{"columns": the column each output holds, "vocabularies": the categories of each
+        index output}`` (a family adds what its TFLite inputs need)."""
         names = {_output_name(spec["name"], j): spec["name"]
                  for j, spec in enumerate(self.transformer.columns)}
-        return {"vocabularies.json": json.dumps(
-            {"columns": names, "vocabularies": self.vocabularies()}, indent=1)}
+        return {"columns": names, "vocabularies": self.vocabularies()}
 
     def vocabularies(self):
         """``{output name: categories}`` of the category outputs (what a TFLite user needs

@@ -369,16 +369,17 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
         return endpoints
 
     def _sample_given(self, num_samples, seed, column, value):
-        """Graph-safe conditional sampling on one (column name, category) pair."""
-        parts, asked, found = [], {}, tf.constant(False)
-        for segment, _ in self.condition_segments:
-            spec = self.transformer.columns[segment.column]
-            vocabulary = tf.constant([c or "" for c in spec["categories"]])
-            hit = tf.logical_and(tf.equal(vocabulary, value), tf.equal(column, spec["name"]))
-            found = tf.logical_or(found, tf.reduce_any(hit))
-            asked[segment.column] = (tf.reduce_any(hit), tf.argmax(tf.cast(hit, tf.int32)))
-            parts.append(tf.tile(tf.cast(hit, tf.float32)[None], tf.stack([num_samples, 1])))
-        conditions = tf.where(found, tf.concat(parts, axis=1),
+        """Graph-safe conditional sampling on one (column name, category) pair: the
+        conditional vector holds it, and the asked column is set to it (the generator models
+        p(row | column = value))."""
+        found, index, code = self.category_code(column, value)
+        starts, conditioned = np.zeros(self.num_columns, np.int32), np.zeros(self.num_columns, bool)
+        for segment, start in self.condition_segments:
+            starts[segment.column], conditioned[segment.column] = start, True
+        asked = tf.one_hot(tf.gather(starts, index) + tf.cast(code, tf.int32),
+                           self.condition_width)
+        conditions = tf.where(tf.logical_and(found, tf.gather(conditioned, index)),
+                              tf.tile(asked[None], tf.stack([num_samples, 1])),
                               self.sampling_conditions(num_samples, seed))
         latents = tf.random.stateless_normal(tf.stack([num_samples, self.latent_dim]),
                                              fixed_seed(seed, SALT_LATENT))
@@ -386,21 +387,9 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
                                                fixed_seed(seed, SALT_GUMBEL), minval=1e-7,
                                                maxval=1.0)
         codes = self._decode_raw(self.generate_raw(latents, conditions), uniforms)
-        # The generator models p(row | column = value): the asked column holds the value.
-        columns = tf.unstack(codes, num=self.num_columns, axis=1)
-        for j, (hit, index) in asked.items():
-            columns[j] = tf.where(hit, tf.cast(index, tf.float32), columns[j])
-        return {**self.column_outputs(tf.stack(columns, axis=1)), "condition_found": found}
-
-    def example_input(self, spec, batch_size, rng):
-        """``column`` and ``value`` of `sample_given`: the first categorical column and its
-        first category; the rest as for every model."""
-        if spec.name in ("column", "value"):
-            segment, _ = self.condition_segments[0]
-            first = self.transformer.columns[segment.column]
-            return np.asarray(first["name"] if spec.name == "column"
-                              else first["categories"][0] or "")
-        return super().example_input(spec, batch_size, rng)
+        asked_column = tf.logical_and(found, tf.equal(tf.range(self.num_columns), index))
+        codes = tf.where(asked_column[None], code, codes)
+        return {**self.column_outputs(codes), "condition_found": found}
 
     def tflite_endpoints(self):
         """``generate`` (noise and conditions in, the most likely row of each output) and
@@ -430,6 +419,15 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
         return [self.endpoint("generate", generate, [latents, conditions]),
                 self.endpoint("sample", sample, [tf.TensorSpec([], tf.int32, "num_samples")],
                               deterministic=False)]
+
+
+    def vocabulary_file(self):
+        """The base file, plus ``conditions``: the (column, category) of each entry of
+        `generate`'s conditional vector (a one-hot there asks for that category)."""
+        conditions = [[self.transformer.columns[segment.column]["name"], category]
+                      for segment, _ in self.condition_segments
+                      for category in self.transformer.columns[segment.column]["categories"]]
+        return {**super().vocabulary_file(), "conditions": conditions}
 
 
 def _residual_generator(input_dim, output_dim, units):
