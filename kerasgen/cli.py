@@ -204,7 +204,8 @@ def cmd_sample(args):
         raise UsageError(f"`--condition` applies to table models; {type(model).__name__} "
                          f"takes none; received {args.condition}.")
     # Each option given must be a parameter of this model's sample (one check for every kind).
-    options = {k: getattr(args, k) for k in ("temperature", "truncation", "length")
+    options = {k: getattr(args, k) for k in ("temperature", "truncation", "length", "steps",
+                                             "eta", "guidance")
                if getattr(args, k) is not None}
     accepted = inspect.signature(model.sample).parameters
     for key, value in options.items():
@@ -334,6 +335,12 @@ def build_parser():
     sample.add_argument("--labels", type=int, nargs="+", default=None)
     sample.add_argument("--length", type=_positive_int, default=None,
                         help="audio models: samples per clip (default: one second)")
+    sample.add_argument("--steps", type=_positive_int, default=None,
+                        help="diffusion models: reverse steps (default: the model's)")
+    sample.add_argument("--eta", type=float, default=None,
+                        help="diffusion models: DDIM's eta (1: DDPM's ancestral sampler)")
+    sample.add_argument("--guidance", type=float, default=None,
+                        help="conditional diffusion models: classifier-free guidance scale")
     sample.add_argument("--condition", action="append", metavar="COLUMN=VALUE",
                         help="table models: only rows with this value (repeatable)")
     sample.add_argument("--out", default=None)

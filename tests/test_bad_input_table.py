@@ -246,11 +246,22 @@ SPECIFIC_CONSTRUCTOR.update({
     "table-autoencoder": [("transformer", "adult"), ("latent_dim", 2.5),
                           ("weight_decay", -1.0)],
 })
+SPECIFIC_CONSTRUCTOR.update({
+    "diffusion": [("num_steps", 0), ("schedule", "quadratic"),
+                  ("filters", 0), ("channel_multipliers", (1, 1, 1, 1, 1)), ("groups", 3),
+                  ("attention_levels", 3), ("dropout", 1.5), ("ema_decay", 2.0),
+                  ("eta", -1.0), ("guidance", float("nan")), ("learn_variance", "yes"),
+                  ("hybrid_weight", -1.0), ("label_dropout", 1.0)],
+    "ddim": [("sampling_steps", 0), ("sampling_steps", 9)],
+    "cdiffusion": [("guidance", -1.0)],
+})
 assert set(SPECIFIC_CONSTRUCTOR) | {"cvae"} == set(MODELS)
 for family, rows in SPECIFIC_CONSTRUCTOR.items():
     for arg, value in rows:
         add(f"{family}-init-{arg}={value!r}",
             lambda ctx, f=family, a=arg, x=value: make(f, **{a: x}), arg)
+add("diffusion-init-linear num_steps=10",
+    lambda ctx: make("diffusion", schedule="linear", num_steps=10), "num_steps")
 add("pixelcnn++-init-condition_shape with num_classes",
     lambda ctx: make("pixelcnn++", condition_shape=(8, 8, 1), num_classes=10),
     "condition_shape")
@@ -501,6 +512,9 @@ SCORING = {  # family: its scoring methods of images (the first gets the full ba
     "dbn": ["features", "reconstruction_error", "evaluation_report"],
     "boltzmann-machine": ["evaluation_report"],
     "ebm": ["energy", "evaluation_report"],
+    "diffusion": ["log_prob", "bits_per_dim", "anomaly_score", "evaluation_report"],
+    "ddim": ["bits_per_dim"],
+    "cdiffusion": ["log_prob", "evaluation_report"],
 }
 assert set(SCORING) == set(IMAGE_FAMILIES)
 TAKES_LABELS = {"anomaly_score", "encode", "reconstruct", "log_prob", "bits_per_dim",
@@ -516,7 +530,8 @@ def score_call(family, method, x, y=None, **kwargs):
 
 for family, methods in SCORING.items():
     y = labels_for(family)
-    battery = BAD_IMAGES if family in ("vae", "pixelcnn", "rbm", "gan", "dbn", "ebm") \
+    battery = BAD_IMAGES if family in ("vae", "pixelcnn", "rbm", "gan", "dbn", "ebm",
+                                       "diffusion") \
         else BAD_IMAGES[:7] + [("None", None)]
     for what, bad in battery:
         add(f"{family}-{methods[0]}-{what}",
@@ -591,6 +606,22 @@ SCORING_ARGUMENTS = [
      model_call("pixelcnn", "complete", lambda ctx: ctx.images + 1, known_rows=2), "images"),
     ("pixelcnn-complete-cached='yes'",
      model_call("pixelcnn", "complete", images, known_rows=2, cached="yes"), "cached"),
+    ("diffusion-sample-steps=0", model_call("diffusion", "sample", 2, steps=0), "steps"),
+    ("diffusion-sample-steps=9 of 8", model_call("diffusion", "sample", 2, steps=9), "steps"),
+    ("diffusion-sample-eta=-1", model_call("diffusion", "sample", 2, eta=-1.0), "eta"),
+    ("diffusion-sample-guidance unconditional",
+     model_call("diffusion", "sample", 2, guidance=3.0), "guidance"),
+    ("cdiffusion-sample-guidance=nan",
+     model_call("cdiffusion", "sample", 2, labels=[0, 1], guidance=float("nan")), "guidance"),
+    ("diffusion-complete-float mask",
+     model_call("diffusion", "complete", images, np.ones([8, 8])), "known_mask"),
+    ("diffusion-complete-mask count",
+     model_call("diffusion", "complete", images, np.ones([3, 8, 8], bool)), "known_mask"),
+    ("diffusion-complete-out of range",
+     model_call("diffusion", "complete", lambda ctx: ctx.images + 1, np.ones([8, 8], bool)),
+     "images"),
+    ("diffusion-log_prob-batch_size=0",
+     model_call("diffusion", "log_prob", images, batch_size=0), "batch_size"),
     ("pixelcnn++-maps-log_prob-maps missing",
      model_call("pixelcnn++-maps", "log_prob", images), "labels"),
     ("pixelcnn++-maps-log_prob-maps not aligned",

@@ -9,4 +9,5 @@ from kerasgen.models.autoregressive import PixelCNN, PixelCNNPlusPlus, PixelRNN
 from kerasgen.models.wavenet import WaveNet
 from kerasgen.models.boltzmann import DBN, RBM, BoltzmannMachine, EnergyModel, GaussianRBM
 from kerasgen.models.tables import TableAutoencoder, TabularGAN, TabularVAE
+from kerasgen.models.diffusion import ConditionalDiffusionModel, DiffusionModel
 from kerasgen.models.loading import load_model

@@ -74,7 +74,11 @@ class MaximumLikelihoodTraining:
                                           training=True)
         gradients = tape.gradient(loss, self.trainable_variables)
         self.optimizer.apply(gradients, self.trainable_variables)
+        self.after_update()
         return self.report(losses, weights)
+
+    def after_update(self):
+        """Called after each optimizer step (a diffusion model's weight average)."""
 
     def test_step(self, data):
         images, labels, weights = unpack(data)

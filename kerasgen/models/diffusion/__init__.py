@@ -1,0 +1,1 @@
+from kerasgen.models.diffusion.model import ConditionalDiffusionModel, DiffusionModel
