@@ -48,15 +48,15 @@ def main():
                                                     max_examples=limit)
     test, test_labels = kerasgen.data.load_arrays(args.data, "test", data_dir=args.data_dir,
                                                   max_examples=limit or 2000)
-    size = dict(num_steps=20, schedule="cosine", filters=8, channel_multipliers=(1, 2),
-                num_res_blocks=1, groups=4) if args.quick else dict(num_steps=1000)
+    size = dict(num_steps=10, schedule="cosine", filters=8, channel_multipliers=(1,),
+                num_res_blocks=1, attention_levels=0, groups=4) if args.quick \
+        else dict(num_steps=1000)
     shape = dict(image_shape=info.image_shape, num_levels=info.num_levels)
-    models = {
-        "ddpm": kerasgen.models.DiffusionModel(**size, **shape),
+    models = {"ddpm": kerasgen.models.DiffusionModel(**size, **shape)}
+    if not args.quick:  # (the tests' quick run: one model)
         # The same model with labels dropped a tenth of the time: guidance when sampling.
-        "guided": kerasgen.models.ConditionalDiffusionModel(
-            num_classes=info.num_classes, guidance=2.0, **size, **shape),
-    }
+        models["guided"] = kerasgen.models.ConditionalDiffusionModel(
+            num_classes=info.num_classes, guidance=2.0, **size, **shape)
     classifier = kerasgen.evaluation.get_classifier(args.data, data_dir=args.data_dir)
     few = 4 if args.quick else 50
     figures = {"data": args.data, "num_test_images": int(len(test))}

@@ -9,10 +9,12 @@ import tensorflow as tf
 from kerasgen import data
 from kerasgen.models import ConditionalDiffusionModel, DiffusionModel
 from kerasgen.models.diffusion.model import SALT_BOUND
+from kerasgen.models.diffusion.process import discretized_gaussian_log_likelihood
 from kerasgen.utils.noise import fixed_seed
 
 TINY = dict(image_shape=(8, 8, 1), num_levels=17, num_steps=12, schedule="cosine", filters=8,
-            channel_multipliers=(1, 2), num_res_blocks=1, groups=4, dropout=0.0)
+            channel_multipliers=(1,), num_res_blocks=1, attention_levels=0, groups=4,
+            dropout=0.0)
 
 
 def _trained(cls=DiffusionModel, steps=30, **kwargs):
@@ -161,3 +163,60 @@ def test_learned_variances_train_with_the_hybrid_loss():
     for v, variance in ((1.0, schedule.betas[6]), (-1.0, schedule.posterior_variance[6])):
         step = schedule.reverse_step(x, t, t_prev, eps, 1.0, z, tf.fill([1, 2, 2, 1], v))
         np.testing.assert_allclose((step - mean).numpy(), np.sqrt(variance), rtol=1e-4)
+
+
+def test_the_bound_is_at_least_the_exact_negative_log_likelihood_of_one_pixel():
+    """A one-pixel model with the closed-form optimal denoiser of a 5-level distribution,
+    eps(x_t) = (x_t - sqrt(abar_t) E[x_0 | x_t]) / sqrt(1 - abar_t), is a chain of 1-D
+    Gaussians: its exact p(level) comes from carrying the density of x_t down a fine grid,
+    x_T ~ N(0, 1) to x_1, then the discretized decoder (the bound's own p(x_{t-1} | x_t),
+    unclipped). The bound, averaged over many draws of its x_t, must lie above -log p(level)
+    for every level, and the p(level) must sum to 1."""
+    model = DiffusionModel(image_shape=(1, 1, 1), num_levels=5, num_steps=6, schedule="cosine",
+                           filters=4, channel_multipliers=(1,), num_res_blocks=1, groups=2,
+                           dropout=0.0)
+    schedule = model.schedule
+    values = tf.constant(np.arange(5) / 2 - 1, tf.float32)           # the levels in [-1, 1]
+    log_p = tf.math.log(tf.constant([0.1, 0.2, 0.4, 0.2, 0.1]))
+    abar_table = tf.constant(schedule.alphas_cumprod, tf.float32)
+
+    def optimal(network, xt, t, labels=None, training=False):
+        abar = tf.reshape(tf.gather(abar_table, t), [-1, 1, 1, 1, 1])
+        logits = log_p - tf.square(xt[..., None] - tf.sqrt(abar) * values) / (2 * (1 - abar))
+        x0 = tf.reduce_sum(tf.nn.softmax(logits) * values, -1)
+        return (xt - tf.sqrt(abar[..., 0]) * x0) / tf.sqrt(1 - abar[..., 0]), None
+
+    model._predict = optimal  # what the bound and the sampler call
+    grid = np.linspace(-10, 10, 8001).astype(np.float32)
+    dx = float(grid[1] - grid[0])
+    x = tf.constant(grid.reshape(-1, 1, 1, 1))
+
+    def transition(t):
+        """mean [G] and std [G] of p(x_{t-1} | x_t = grid), as the bound has them."""
+        ts = tf.fill([len(grid)], t)
+        eps, _ = model._predict(None, x, ts)
+        mean, log_variance, _ = schedule.p_mean_variance(x, ts, eps, clip_x0=False)
+        return (mean.numpy().ravel().astype(np.float64),
+                np.exp(0.5 * log_variance.numpy().ravel().astype(np.float64)))
+
+    density = np.exp(-0.5 * grid.astype(np.float64) ** 2) / np.sqrt(2 * np.pi)   # x_T
+    for t in range(schedule.num_steps - 1, 0, -1):                                # to x_1
+        mean, std = transition(t)
+        kernel = np.exp(-0.5 * ((grid[:, None] - mean[None]) / std[None]) ** 2) \
+            / (np.sqrt(2 * np.pi) * std[None])
+        density = kernel @ density * dx
+    mean, std = transition(0)
+    decoder = np.exp(discretized_gaussian_log_likelihood(
+        tf.constant(np.repeat(values.numpy(), len(grid))[:, None]),
+        tf.constant(np.tile(mean, 5)[:, None], tf.float32),
+        tf.constant(np.tile(np.log(std), 5)[:, None], tf.float32), 5).numpy())
+    exact = decoder.reshape(5, len(grid)) @ density * dx
+    assert exact.sum() == pytest.approx(1.0, abs=2e-3)  # (grid error: 1.0e-3 measured)
+    exact = exact / exact.sum()
+    draws = 4000
+    for level in range(5):
+        bound = -model.log_prob(np.full([draws, 1, 1, 1], level, np.float32),
+                                batch_size=draws)                   # draws of x_t each
+        average, error = bound.mean(), bound.std() / np.sqrt(draws)
+        assert average >= -np.log(exact[level]) - 3 * error - 1e-3, (
+            level, average, -np.log(exact[level]))

@@ -40,8 +40,8 @@ Example:
     >>> import kerasgen
     >>> data = kerasgen.data.load("digits", batch_size=64)
     >>> model = DiffusionModel(image_shape=(8, 8, 1), num_levels=17, num_steps=20,
-    ...                        schedule="cosine", filters=8, channel_multipliers=(1, 2),
-    ...                        num_res_blocks=1, groups=4)
+    ...                        schedule="cosine", filters=8, channel_multipliers=(1,),
+    ...                        num_res_blocks=1, attention_levels=0, groups=4)
     >>> model.compile_with_defaults()
     >>> _ = model.fit(data, epochs=1, steps_per_epoch=2, verbose=0)
     >>> model.sample(2, seed=0, steps=5).shape
@@ -483,8 +483,9 @@ class ConditionalDiffusionModel(DiffusionModel):
 
     Example:
         >>> model = ConditionalDiffusionModel(num_classes=10, num_steps=8, schedule="cosine",
-        ...                                   filters=8, channel_multipliers=(1, 2),
-        ...                                   num_res_blocks=1, groups=4, guidance=2.0)
+        ...                                   filters=8, channel_multipliers=(1,),
+        ...                                   num_res_blocks=1, attention_levels=0, groups=4,
+        ...                                   guidance=2.0)
         >>> model.sample(3, seed=0, labels=[0, 1, 2], steps=2).shape
         TensorShape([3, 8, 8, 1])
     """
