@@ -90,7 +90,7 @@ def test_training_lowers_the_bound():
     assert after < before - 0.3, (before, after)
 
 
-def test_completion_never_changes_the_known_pixels(trained):
+def test_completion_never_changes_the_known_pixels_and_conditions_on_them(trained):
     model, images, _ = trained
     mask = np.zeros([8, 8], bool)
     mask[:4] = True  # the top half known
@@ -98,6 +98,16 @@ def test_completion_never_changes_the_known_pixels(trained):
     np.testing.assert_array_equal(filled[:, :4], images[:5, :4])
     assert not np.array_equal(filled[:, 4:], images[:5, 4:])
     assert filled.min() >= 0 and filled.max() <= 16
+    # The reverse process itself ends on the known pixels (the replacement at every step,
+    # the last one at t_prev = -1: x_0 exactly), and the unknown half depends on them.
+    known = np.broadcast_to(mask[None, :, :, None], images[:5].shape)
+    options = (tf.constant(4), tf.constant(0.0), tf.constant(1.0), tf.constant(1.0), None)
+    raw = model._complete_graph(tf.constant(images[:5]), tf.constant(known), tf.constant(3),
+                                *options).numpy()
+    np.testing.assert_array_equal(raw[:, :4], images[:5, :4])
+    other = model._complete_graph(tf.constant(images[5:10]), tf.constant(known),
+                                  tf.constant(3), *options).numpy()
+    assert not np.array_equal(raw[:, 4:], other[:, 4:])
 
 
 def test_the_weight_average_follows_its_formula():
@@ -121,10 +131,14 @@ def test_the_weight_average_follows_its_formula():
 
 def test_guidance_mixes_the_conditional_and_unconditional_predictions():
     model = ConditionalDiffusionModel(**TINY, num_classes=3)
+    rng = np.random.default_rng(0)  # random weights: the zero-initialized output predicts 0
+    model.ema_network.set_weights([rng.normal(0, 0.2, w.shape).astype(np.float32)
+                                   for w in model.ema_network.get_weights()])
     x = tf.random.stateless_normal([4, 8, 8, 1], [1, 2])
     t, labels = tf.fill([4], 5), tf.constant([0, 1, 2, 0])
     conditional, _ = model._predict(model.ema_network, x, t, labels)
     unconditional, _ = model._predict(model.ema_network, x, t, tf.fill([4], 3))
+    assert not np.allclose(conditional.numpy(), unconditional.numpy())
     for scale in (0.0, 1.0, 2.5):
         guided, _ = model._guided(x, t, labels, tf.constant(scale))
         np.testing.assert_allclose(guided.numpy(), (unconditional + scale * (

@@ -15,7 +15,8 @@ the simple loss of a uniformly drawn step t and noise eps:
 
 With `learn_variance` the network also outputs v in [-1, 1] per pixel, the log variance of
 p(x_{t-1} | x_t) interpolates log beta_t and log beta~_t (improved DDPM), and the hybrid loss
-adds `hybrid_weight` * T * L_t (the bound's term at t, gradients to the variance only).
+adds `hybrid_weight` * T * L_t (the bound's term at t in bits per dimension, gradients to
+the variance only).
 
 The bound on -log p(x_0) (nats, over all T terms, each with its own draw of x_t):
 
@@ -217,7 +218,8 @@ class DiffusionModel(MaximumLikelihoodTraining, ImageGenerativeModel):
         if not self.learn_variance:
             return {"loss": mse, "mse": mse}
         # The bound's term at t trains the variance only (improved DDPM's stop-gradient).
-        vlb = self._term(x0, xt, t, tf.stop_gradient(predicted), var) / self.num_dims
+        vlb = self._term(x0, xt, t, tf.stop_gradient(predicted), var) \
+            / (self.num_dims * math.log(2.0))  # bits per dim, as improved DDPM's lambda
         return {"loss": mse + self.hybrid_weight * self.schedule.num_steps * vlb, "mse": mse,
                 "vlb": vlb}
 
@@ -268,9 +270,12 @@ class DiffusionModel(MaximumLikelihoodTraining, ImageGenerativeModel):
         v.check_int("seed", seed)
         batch_size = v.check_positive_int("batch_size", batch_size)
         key = fixed_seed(seed, SALT_BOUND)
+        # Each chunk its own draws (a shorter batch's draws are the first rows of a longer
+        # one's: without the fold-in, image j and j + batch_size would share their x_t).
         return -np.concatenate([tf.reduce_sum(self._bound(
             tf.constant(images[i:i + batch_size]),
-            None if labels is None else tf.constant(labels[i:i + batch_size]), key), 1).numpy()
+            None if labels is None else tf.constant(labels[i:i + batch_size]),
+            key if i == 0 else tf.random.experimental.stateless_fold_in(key, i)), 1).numpy()
             for i in range(0, len(images), batch_size)])
 
     def bits_per_dim(self, images, labels=None, seed=0, batch_size=64):
@@ -284,9 +289,10 @@ class DiffusionModel(MaximumLikelihoodTraining, ImageGenerativeModel):
     # ------------------------------------------------------------------ sampling
     def _steps_tensor(self, steps):
         """The descending step indices ``[S]`` of a run of `steps` (a tensor: Serving input),
-        evenly spaced from T - 1 to 0."""
+        evenly spaced from T - 1 to 0, rounded as `NoiseSchedule.timesteps`."""
         last = float(self.schedule.num_steps - 1)
-        return tf.cast(tf.round(tf.linspace(last, 0.0, steps)), tf.int32)
+        steps = tf.clip_by_value(steps, 1, self.schedule.num_steps)  # (Serving inputs)
+        return tf.cast(tf.floor(tf.linspace(last, 0.0, steps) + 0.5), tf.int32)
 
     def _reverse(self, xT, labels, steps, eta, guidance, temperature, draw, known=None,
                  known_mask=None):
@@ -414,7 +420,7 @@ class DiffusionModel(MaximumLikelihoodTraining, ImageGenerativeModel):
     def _denoise(self, noisy, step, noise, labels=None):  # noqa: F811 (the input's name)
         """One DDPM step from x_t (levels scaled to [-1, 1]) at step index `step` to
         x_{t-1} with the given noise: ``{"denoised": x_{t-1}, "x0": the prediction}``."""
-        t = tf.fill([tf.shape(noisy)[0]], step)
+        t = tf.fill([tf.shape(noisy)[0]], tf.clip_by_value(step, 0, self.schedule.num_steps - 1))
         eps, var = self._guided(noisy, t, labels, tf.constant(self.guidance))
         x = self.schedule.reverse_step(noisy, t, t - 1, eps, tf.constant(1.0), noise, var)
         return {"denoised": x, "x0": tf.clip_by_value(self.schedule.predict_x0(noisy, t, eps),
