@@ -176,8 +176,7 @@ class DiffusionModel(MaximumLikelihoodTraining, ImageGenerativeModel):
 
     def to_levels(self, x):
         """x in [-1, 1] -> the nearest level (the discretized decoder's most likely one)."""
-        levels = tf.round((tf.clip_by_value(x, -1.0, 1.0) + 1.0) * (self.num_levels - 1) / 2.0)
-        return levels
+        return tf.round((tf.clip_by_value(x, -1.0, 1.0) + 1.0) * (self.num_levels - 1) / 2.0)
 
     def _predict(self, network, xt, t, labels=None, training=False):
         """The network's eps ``[B, H, W, C]`` and (learned variances) v, or None."""

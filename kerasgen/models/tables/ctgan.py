@@ -309,9 +309,15 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
         return self.transformer.decode_parts(tf.shape(raw)[0], parts)
 
     def _sample_codes(self, num_samples, seed, temperature=1.0, condition=None):
+        return self._generate_codes(self.sampling_conditions(num_samples, seed, condition),
+                                    seed, temperature)
+
+    def _generate_codes(self, conditions, seed, temperature=1.0):
+        """Codes of rows generated for `conditions` ``[N, condition_width]``, the noise and
+        Gumbel uniforms drawn from `seed`."""
+        num_samples = tf.shape(conditions)[0]
         latents = tf.random.stateless_normal(tf.stack([num_samples, self.latent_dim]),
                                              fixed_seed(seed, SALT_LATENT)) * temperature
-        conditions = self.sampling_conditions(num_samples, seed, condition)
         uniforms = tf.random.stateless_uniform(tf.stack([num_samples, self.likelihood.uniform_size]),
                                                fixed_seed(seed, SALT_GUMBEL), minval=1e-7,
                                                maxval=1.0)
@@ -381,12 +387,7 @@ class TabularGAN(AdversarialTraining, TableGenerativeModel):
         conditions = tf.where(tf.logical_and(found, tf.gather(conditioned, index)),
                               tf.tile(asked[None], tf.stack([num_samples, 1])),
                               self.sampling_conditions(num_samples, seed))
-        latents = tf.random.stateless_normal(tf.stack([num_samples, self.latent_dim]),
-                                             fixed_seed(seed, SALT_LATENT))
-        uniforms = tf.random.stateless_uniform(tf.stack([num_samples, self.likelihood.uniform_size]),
-                                               fixed_seed(seed, SALT_GUMBEL), minval=1e-7,
-                                               maxval=1.0)
-        codes = self._decode_raw(self.generate_raw(latents, conditions), uniforms)
+        codes = self._generate_codes(conditions, seed)
         asked_column = tf.logical_and(found, tf.equal(tf.range(self.num_columns), index))
         codes = tf.where(asked_column[None], code, codes)
         return {**self.column_outputs(codes), "condition_found": found}
